@@ -1,0 +1,41 @@
+# One task runner for people and CI. `make demo` and `make test` set themselves up on first use.
+VENV    := .venv
+BIN     := $(VENV)/bin
+PYTHON  := $(BIN)/python
+STAMP   := $(VENV)/.installed
+export PATH := $(abspath $(BIN)):$(PATH)
+export TF_CPP_MIN_LOG_LEVEL := 3
+export PYTHONWARNINGS := ignore
+
+.PHONY: setup demo test test-fast lint lab release benchmark clean
+
+setup: $(STAMP)
+
+$(STAMP): pyproject.toml scripts/install-system-deps.sh
+	@scripts/install-system-deps.sh
+	@test -x $(PYTHON) || python3 -m venv $(VENV)
+	$(PYTHON) -m pip install --quiet --upgrade pip
+	$(PYTHON) -m pip install --quiet -e .
+	@touch $(STAMP)
+
+demo: setup
+	$(PYTHON) -m autograder.demo
+
+test: setup
+	$(PYTHON) -m ruff check .
+	$(PYTHON) -m pytest
+
+test-fast: setup
+	$(PYTHON) -m pytest -m "not slow"
+
+lint: setup
+	$(PYTHON) -m ruff check .
+
+lab: setup
+	$(BIN)/jupyter lab course
+
+benchmark: setup
+	$(PYTHON) benchmarks/check_speed.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache build *.egg-info
