@@ -247,11 +247,11 @@ class _Reader:
         """Pair each output call with its public name; dict outputs are keyed, lists are not."""
         config = model.get_config() if self.graph.kind == "Functional" else {}
         out_layers = config.get("output_layers")
-        tensors = dict(zip(model.output_names, model.outputs, strict=False))
-        if isinstance(out_layers, dict):
-            names = list(out_layers)
-        else:
-            names = list(model.output_names)
+        public = getattr(model, "output_names", None) or [
+            self.graph.calls[cid].layer.rsplit("/", 1)[-1] for cid in outs
+        ]
+        tensors = dict(zip(public, model.outputs, strict=False))
+        names = list(out_layers) if isinstance(out_layers, dict) else list(public)
         for name, cid in zip(names, outs, strict=False):
             tensor = tensors.get(name)
             shape = _shape(tensor.shape) if tensor is not None else self.graph.calls[cid].shape
@@ -267,7 +267,9 @@ class _Reader:
         if known is not None:
             return self.graph.layers[known]
         is_op = str(entry.get("module", "")).startswith("keras.src.ops")
-        info = LayerInfo(path, entry["class_name"], dict(entry.get("config") or {}), is_operation=is_op)
+        info = LayerInfo(
+            path, entry["class_name"], dict(entry.get("config") or {}), is_operation=is_op
+        )
         if not is_op:
             info.trainable_params = _count(getattr(layer, "trainable_weights", []))
             info.non_trainable_params = _count(getattr(layer, "non_trainable_weights", []))
@@ -282,7 +284,9 @@ class _Reader:
 
     # Sequential ---------------------------------------------------------------------------
 
-    def _read_sequential(self, model: Any, path: str, prefix: str, bindings: list[str]) -> list[str]:
+    def _read_sequential(
+        self, model: Any, path: str, prefix: str, bindings: list[str]
+    ) -> list[str]:
         entries = model.get_config()["layers"]
         live = [layer for layer in model.layers]
         entries = [e for e in entries if e["class_name"] != "InputLayer"]
@@ -291,7 +295,9 @@ class _Reader:
         for entry, layer in zip(entries, live, strict=False):
             name = layer.name
             if _is_model(layer):
-                current = self._read_nested(layer, path + name + "/", prefix + name + "/", [current])[0]
+                current = self._read_nested(
+                    layer, path + name + "/", prefix + name + "/", [current]
+                )[0]
                 shape = self.graph.calls[current].shape
                 continue
             info = self._layer_info(layer, entry, path + name)

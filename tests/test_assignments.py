@@ -1,0 +1,158 @@
+"""Every assignment, end to end through nbgrader.
+
+- the committed release equals what nbgrader generates from solutions/ now;
+- no solution code and no hidden-test text appears in the release;
+- autograding the solution gives full marks, with no error in any cell;
+- autograding the untouched release gives zero on every graded test, without crashing;
+- each realistic wrong submission loses exactly the points it should, for the stated reason.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+from autograder import notebooks
+from autograder.nbgrader_glue import (
+    REPO,
+    assignment_names,
+    autograde,
+    cell_scores,
+    make_scratch_course,
+    release_differences,
+    submit,
+)
+from tests.wrong_submissions import for_assignment
+
+ASSIGNMENTS = assignment_names() if (REPO / "solutions").exists() else []
+MARKED = re.compile(r"### BEGIN (SOLUTION|HIDDEN TESTS)\n(.*?)### END \1", re.S)
+
+
+def source_notebook(assignment: str):
+    return notebooks.read(REPO / "solutions" / assignment / f"{assignment}.ipynb")
+
+
+def release_notebook(assignment: str):
+    return notebooks.read(REPO / "assignments" / assignment / f"{assignment}.ipynb")
+
+
+def secret_lines(nb) -> set[str]:
+    """Lines inside solution or hidden-test regions that appear nowhere else in the source."""
+    secret, public = set(), set()
+    for cell in nb.cells:
+        text = cell.source
+        for match in MARKED.finditer(text):
+            secret |= {line.strip() for line in match.group(2).splitlines()}
+        public |= {line.strip() for line in MARKED.sub("", text).splitlines()}
+    return {line for line in secret - public if len(line) >= 12 and not line.startswith("#")}
+
+
+def test_there_are_assignments():
+    assert ASSIGNMENTS, "solutions/ holds no assignment"
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_release_is_in_sync_with_solutions(assignment):
+    assert release_differences(assignment) == []
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_release_reveals_no_solution_or_hidden_test(assignment):
+    secrets = secret_lines(source_notebook(assignment))
+    assert secrets, "the source has no solution or hidden-test region"
+    released = "\n".join(
+        p.read_text(errors="replace")
+        for p in (REPO / "assignments" / assignment).rglob("*")
+        if p.is_file()
+    )
+    leaked = sorted(line for line in secrets if line in released)
+    assert leaked == []
+    assert "BEGIN SOLUTION" not in released and "BEGIN HIDDEN TESTS" not in released
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_notebooks_are_committed_without_outputs(assignment):
+    assert not notebooks.has_outputs(source_notebook(assignment))
+    assert not notebooks.has_outputs(release_notebook(assignment))
+
+
+def wrong_submission_notebook(assignment: str, wrong):
+    nb = source_notebook(assignment)
+    for grade_id, source in wrong.replace.items():
+        notebooks.cell_by_grade_id(nb, grade_id).source = source
+    return nb
+
+
+def failure_text(course: Path, student: str, assignment: str, grade_id: str) -> str:
+    graded = notebooks.read(course / "autograded" / student / assignment / f"{assignment}.ipynb")
+    cell = notebooks.cell_by_grade_id(graded, grade_id)
+    parts = []
+    for out in cell.get("outputs", []):
+        parts += [out.get("ename", ""), out.get("evalue", ""), out.get("text", "")]
+        parts += out.get("traceback", [])
+    return "\n".join(parts)
+
+
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory):
+    """Autograde solution, blank release and wrong submissions once per assignment."""
+    results = {}
+
+    def run(assignment: str):
+        if assignment not in results:
+            course = make_scratch_course(into=tmp_path_factory.mktemp(assignment))
+            shutil.copytree(REPO / "assignments", course / "assignments", dirs_exist_ok=True)
+            submit(course, assignment, "solution", source_notebook(assignment))
+            submit(course, assignment, "blank", release_notebook(assignment))
+            for wrong in for_assignment(assignment):
+                nb = wrong_submission_notebook(assignment, wrong)
+                submit(course, assignment, wrong.name, nb)
+            autograde(course, assignment)
+            results[assignment] = (course, cell_scores(course, assignment))
+        return results[assignment]
+
+    return run
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_solution_scores_full_marks_without_errors(assignment, graded):
+    course, scores = graded(assignment)
+    points = notebooks.graded_cells(source_notebook(assignment))
+    assert scores["solution"] == points
+    nb = notebooks.read(course / "autograded" / "solution" / assignment / f"{assignment}.ipynb")
+    errors = [o for c in nb.cells for o in c.get("outputs", []) if o.get("output_type") == "error"]
+    assert errors == []
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_blank_release_scores_zero_on_every_test(assignment, graded):
+    _, scores = graded(assignment)
+    points = notebooks.graded_cells(source_notebook(assignment))
+    assert scores["blank"] == {gid: 0.0 for gid in points}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_assignment_has_three_wrong_submissions(assignment):
+    assert len(for_assignment(assignment)) >= 3
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    "assignment,wrong",
+    [(a, w) for a in ASSIGNMENTS for w in for_assignment(a)],
+    ids=lambda v: v if isinstance(v, str) else v.name,
+)
+def test_wrong_submission_loses_exactly_its_points(assignment, wrong, graded):
+    course, scores = graded(assignment)
+    points = notebooks.graded_cells(source_notebook(assignment))
+    lost = set(wrong.loses) | set(wrong.also_zero)
+    expected = {gid: (0.0 if gid in lost else pts) for gid, pts in points.items()}
+    assert scores[wrong.name] == expected
+    for grade_id, words in wrong.loses.items():
+        assert words in failure_text(course, wrong.name, assignment, grade_id), grade_id
