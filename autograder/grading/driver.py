@@ -1,0 +1,191 @@
+"""Runs inside the sandbox: the student's cells, then the probes, then the export.
+
+Usage: ``python -m autograder.grading.driver WORKSPACE`` with ``WORKSPACE/job.json``.
+
+The student's cells run through an IPython shell so that magics and ``display`` work as in
+Jupyter. Our own statements never go through that shell: input transformers or hooks the
+student installs cannot touch them. The driver writes one JSON line per cell to
+``cells.jsonl`` as it goes (so a crash loses nothing already done) and the probes' values to
+``exports/``. It reports to its parent on file descriptor ``AUTOGRADER_EVENTS_FD``; the
+parent uses the events for time limits only, never for grades.
+"""
+
+from __future__ import annotations
+
+import builtins
+import io
+import json
+import os
+import sys
+import time
+import traceback
+from pathlib import Path
+
+MAX_CELL_OUTPUT = 20_000
+
+
+class CappedStream(io.TextIOBase):
+    """A stdout/stderr stand-in that keeps the first MAX_CELL_OUTPUT characters only."""
+
+    def __init__(self) -> None:
+        self.parts: list[str] = []
+        self.size = 0
+        self.dropped = 0
+
+    def write(self, text: str) -> int:
+        room = MAX_CELL_OUTPUT - self.size
+        if room > 0:
+            self.parts.append(text[:room])
+            self.size += min(len(text), room)
+        self.dropped += max(0, len(text) - max(room, 0))
+        return len(text)
+
+    def value(self) -> str:
+        note = f"\n[... {self.dropped:,} characters of output dropped]" if self.dropped else ""
+        return "".join(self.parts) + note
+
+    def writable(self) -> bool:
+        return True
+
+
+class Events:
+    def __init__(self) -> None:
+        fd = os.environ.get("AUTOGRADER_EVENTS_FD")
+        self.stream = os.fdopen(int(fd), "w", buffering=1) if fd else None
+
+    def send(self, **event) -> None:
+        if self.stream is not None:
+            try:
+                self.stream.write(json.dumps(event) + "\n")
+            except Exception:
+                pass
+
+
+def integrity_snapshot() -> dict[str, int]:
+    """Identities of the objects a cheat would patch; compared again before export."""
+    import keras
+
+    watched = {f"builtins.{k}": v for k, v in vars(builtins).items() if callable(v)}
+    for name in ("get_config", "to_json", "get_weights", "count_params", "__call__"):
+        watched[f"keras.Model.{name}"] = getattr(keras.Model, name)
+    watched["json.dumps"] = json.dumps
+    return {k: id(v) for k, v in watched.items()}
+
+
+def main(workspace: str) -> int:
+    root = Path(workspace)
+    job = json.loads((root / "job.json").read_text())
+    exports = root / "exports"
+    exports.mkdir(exist_ok=True)
+    events = Events()
+    os.environ.setdefault("MPLBACKEND", "Agg")
+    sys.path.insert(0, str(root / "files"))
+    os.chdir(root / "files")
+
+    from IPython.core.interactiveshell import InteractiveShell
+
+    from autograder.grading import values
+
+    shell = InteractiveShell.instance(colors="NoColor")
+    baseline = integrity_snapshot()
+    hooks = _hook_snapshot(shell)
+    log = (root / "cells.jsonl").open("a", buffering=1)
+    for index, cell in enumerate(job["cells"]):
+        events.send(event="cell_start", index=index, t=time.time())
+        if cell["kind"] == "code":
+            record = _run_student_cell(shell, cell["source"])
+        else:
+            record = _run_probes(shell, cell, exports, values)
+        record.update(index=index, kind=cell["kind"], grade_id=cell.get("grade_id"))
+        if cell["kind"] == "probe":
+            record["tampering"] = _tampering(baseline, hooks, shell)
+        log.write(json.dumps(record) + "\n")
+        events.send(event="cell_end", index=index, t=time.time())
+    events.send(event="done", t=time.time())
+    log.write(json.dumps({"done": True}) + "\n")
+    log.close()
+    return 0
+
+
+def _run_student_cell(shell, source: str) -> dict:
+    out, err = CappedStream(), CappedStream()
+    real = sys.stdout, sys.stderr
+    sys.stdout, sys.stderr = out, err
+    started = time.time()
+    try:
+        result = shell.run_cell(source, store_history=False, silent=False)
+        error = result.error_before_exec or result.error_in_exec
+    except BaseException as exc:  # the shell itself failed, e.g. a hook raised
+        error = exc
+    finally:
+        sys.stdout, sys.stderr = real
+    record = {"stdout": out.value(), "stderr": err.value(), "seconds": time.time() - started}
+    if error is not None:
+        record["error"] = {"ename": type(error).__name__, "evalue": str(error)[:2000]}
+    return record
+
+
+def _run_probes(shell, cell: dict, exports: Path, values) -> dict:
+    """Evaluate each probe in the student's namespace (not via the shell) and export it."""
+    namespace = shell.user_ns
+    results = {}
+    out, err = CappedStream(), CappedStream()
+    real = sys.stdout, sys.stderr
+    sys.stdout, sys.stderr = out, err
+    started = time.time()
+    try:
+        for n, probe in enumerate(cell["probes"]):
+            key = f"{cell['grade_id']}.{n}"
+            try:
+                value = eval(compile(probe["source"], f"<probe {key}>", "eval"), namespace)
+                namespace[probe["target"]] = value
+                results[probe["target"]] = values.dump(value, exports, key)
+            except BaseException as exc:  # the student's code failed: part of the grade
+                results[probe["target"]] = {
+                    "kind": "error",
+                    "ename": type(exc).__name__,
+                    "evalue": str(exc)[:1000],
+                    "where": _student_frame(exc),
+                }
+                if isinstance(exc, (KeyboardInterrupt, SystemExit)):
+                    break
+    finally:
+        sys.stdout, sys.stderr = real
+    return {"probes": results, "stdout": out.value(), "stderr": err.value(),
+            "seconds": time.time() - started}
+
+
+def _student_frame(exc: BaseException) -> str:
+    """The last line of the student's own code in the traceback (never a test's line)."""
+    frames = traceback.extract_tb(exc.__traceback__)
+    own = [f for f in frames if not f.filename.startswith("<probe") and f.filename != __file__]
+    if not own:
+        return ""
+    frame = own[-1]
+    return f"{frame.name}, line {frame.lineno}: {frame.line or ''}".strip()
+
+
+def _hook_snapshot(shell) -> dict[str, int]:
+    return {
+        "input_transformers_post": len(shell.input_transformers_post),
+        "input_transformers_cleanup": len(shell.input_transformers_cleanup),
+        "ast_transformers": len(shell.ast_transformers),
+        "custom_exceptions": len(shell.custom_exceptions),
+        **{f"events.{k}": len(v) for k, v in shell.events.callbacks.items()},
+    }
+
+
+def _tampering(baseline: dict, hooks: dict, shell) -> list[str]:
+    found = []
+    try:
+        now = integrity_snapshot()
+        found += [f"patched {k}" for k, v in baseline.items() if now.get(k) != v]
+    except Exception as exc:
+        found.append(f"integrity check failed: {type(exc).__name__}")
+    now_hooks = _hook_snapshot(shell)
+    found += [f"installed {k}" for k, v in hooks.items() if now_hooks.get(k, 0) > v]
+    return found
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1]))
