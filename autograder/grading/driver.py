@@ -22,6 +22,9 @@ import traceback
 from pathlib import Path
 
 MAX_CELL_OUTPUT = 20_000
+# Our own references, taken before any student code runs: rebinding builtins.len must not
+# blind the tamper checks that use it.
+_len, _sorted, _type = builtins.len, builtins.sorted, builtins.type
 
 
 class CappedStream(io.TextIOBase):
@@ -63,11 +66,11 @@ class Events:
 
 def integrity_snapshot() -> dict[str, int]:
     """Identities of the objects a cheat would patch; compared again before export."""
-    import keras
-
     watched = {f"builtins.{k}": v for k, v in vars(builtins).items() if callable(v)}
-    for name in ("get_config", "to_json", "get_weights", "count_params", "__call__"):
-        watched[f"keras.Model.{name}"] = getattr(keras.Model, name)
+    keras = sys.modules.get("keras")
+    if keras is not None:
+        for name in ("get_config", "to_json", "get_weights", "count_params", "__call__"):
+            watched[f"keras.Model.{name}"] = getattr(keras.Model, name)
     watched["json.dumps"] = json.dumps
     return {k: id(v) for k, v in watched.items()}
 
@@ -86,6 +89,8 @@ def main(workspace: str) -> int:
 
     from autograder.grading import values
 
+    for module in job.get("preload", []):  # before the student's code, so patches show
+        __import__(module)
     shell = InteractiveShell.instance(colors="NoColor")
     baseline = integrity_snapshot()
     hooks = _hook_snapshot(shell)
@@ -167,11 +172,12 @@ def _student_frame(exc: BaseException) -> str:
 
 def _hook_snapshot(shell) -> dict[str, int]:
     return {
-        "input_transformers_post": len(shell.input_transformers_post),
-        "input_transformers_cleanup": len(shell.input_transformers_cleanup),
-        "ast_transformers": len(shell.ast_transformers),
-        "custom_exceptions": len(shell.custom_exceptions),
-        **{f"events.{k}": len(v) for k, v in shell.events.callbacks.items()},
+        "input_transformers_post": _len(shell.input_transformers_post),
+        "input_transformers_cleanup": _len(shell.input_transformers_cleanup),
+        "ast_transformers": _len(shell.ast_transformers),
+        "custom_exceptions": _len(shell.custom_exceptions),
+        **{f"events.{k}": _len(v) for k, v in shell.events.callbacks.items()
+           if k in ("pre_run_cell", "pre_execute")},
     }
 
 

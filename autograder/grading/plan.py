@@ -8,8 +8,9 @@ A test cell is ordinary Python, written once for both places it runs:
   checks, runs later in a clean process where those names are bound to the rebuilt values.
 
 The convention that makes this possible (enforced by :func:`split_test_cell`): a statement
-that uses a student's name, or a value derived from one, must be a plain ``name = expression``
-assignment. Checks then take those names as arguments.
+that uses a name the student's cells define must be a plain ``name = expression`` assignment.
+Every other statement (checks, asserts, ``model.predict(...)`` on such a value) runs outside,
+on the rebuilt value.
 """
 
 from __future__ import annotations
@@ -60,11 +61,10 @@ def split_test_cell(
 ) -> TestPlan:
     tree = ast.parse(source)
     plan = TestPlan(grade_id, points, source)
-    derived: set[str] = set()
     kept: list[str] = []
     for node in tree.body:
         used = {n.id for n in ast.walk(node) if isinstance(n, ast.Name)}
-        if not used & (student_names | derived):
+        if not used & student_names:
             kept.append(ast.get_source_segment(source, node) or ast.unparse(node))
             continue
         target = _single_name_target(node)
@@ -75,7 +75,6 @@ def split_test_cell(
                 f"`name = expression`: {line.splitlines()[0]!r}"
             )
         plan.probes.append(Probe(target, ast.get_source_segment(source, node.value) or ""))
-        derived.add(target)
         kept.append(f"{target} = __student_value__({target!r})")
     plan.checks = "\n".join(kept)
     return plan

@@ -29,6 +29,7 @@ import psutil
 PACKAGE_DIR = Path(__file__).resolve().parents[1]
 REPO = PACKAGE_DIR.parent
 NOBODY = 65534
+SYSTEM_DIRS = ("/usr", "/bin", "/sbin", "/lib", "/lib64", "/lib32", "/etc")
 
 
 @dataclass(frozen=True)
@@ -145,7 +146,7 @@ def _command(workspace: Path, sandboxed: bool, as_nobody: bool) -> list[str]:
     args += ["--unshare-ipc", "--unshare-pid", "--unshare-net", "--unshare-uts"]
     args += ["--unshare-cgroup-try"] + ([] if as_nobody else ["--unshare-user"])
     args += ["--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp"]
-    for system_dir in ("/usr", "/bin", "/sbin", "/lib", "/lib64", "/lib32", "/etc"):
+    for system_dir in SYSTEM_DIRS:
         args += ["--ro-bind-try", system_dir, system_dir]
     shared = _python_dirs() + [PACKAGE_DIR, REPO / "data"]
     args += _open_parents([*shared, workspace])
@@ -164,12 +165,13 @@ def _command(workspace: Path, sandboxed: bool, as_nobody: bool) -> list[str]:
 def _open_parents(paths: list[Path]) -> list[str]:
     """bwrap makes missing parent folders private to root; nobody must be able to pass."""
     parents = sorted({str(p) for path in paths for p in path.parents if str(p) != "/"})
-    system = ("/usr", "/bin", "/sbin", "/lib", "/lib64", "/lib32", "/etc", "/tmp", "/proc", "/dev")
-    args: list[str] = []
-    for parent in parents:
-        if not parent.startswith(system):
-            args += ["--perms", "0755", "--dir", parent]
-    return args
+    return [arg for parent in parents if not _under_system_dir(parent)
+            for arg in ("--perms", "0755", "--dir", parent)]
+
+
+def _under_system_dir(path: str) -> bool:
+    """System folders are bound read-only whole; nothing can be created inside them."""
+    return any(path == d or path.startswith(d + "/") for d in SYSTEM_DIRS)
 
 
 def _python_dirs() -> list[Path]:

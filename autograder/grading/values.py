@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import math
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -56,11 +57,8 @@ def _dump(value: Any, folder: Path, key: str, depth: int) -> dict:
 
 
 def _is_keras_model(value: Any) -> bool:
-    try:
-        import keras
-    except ImportError:  # pragma: no cover - keras is a dependency
-        return False
-    return isinstance(value, keras.Model)
+    keras = sys.modules.get("keras")  # never import it for a notebook that did not
+    return keras is not None and isinstance(value, keras.Model)
 
 
 def _dump_model(model: Any, folder: Path, key: str) -> dict:

@@ -1,0 +1,334 @@
+"""The instructor's view of a grading run: one self-contained HTML page, and a terminal table.
+
+It answers the questions asked after grading a class: how did the class do, which tests were
+hard, what did the failing students get wrong (the most common messages), and which
+submissions a human must look at before the grades go out. The figures are drawn with
+Matplotlib's Agg canvas directly (no pyplot, so no global backend state and no display
+needed), embedded as base64 data URIs so the page travels as one file, and also saved as
+PNGs beside it for slides or e-mail.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+import statistics
+from collections import Counter
+from pathlib import Path
+
+from autograder.grading.feedback import explain_status, format_points, scrub
+from autograder.grading.results import STATUSES, SubmissionResult
+
+MESSAGES_PER_TEST = 5
+NOTE_WIDTH = 60
+SCORE_FIGURE = "score_distribution.png"
+PASS_RATE_FIGURE = "pass_rate.png"
+
+
+# -- the page -------------------------------------------------------------------------------------
+
+
+def write_class_report(results: list[SubmissionResult], out_dir: Path, assignment: str) -> Path:
+    """Write ``out_dir/report.html`` (and its figures as PNGs beside it); return the page."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    figures = {
+        SCORE_FIGURE: score_histogram_png(results),
+        PASS_RATE_FIGURE: pass_rate_png(results),
+    }
+    for name, png in figures.items():
+        (out_dir / name).write_bytes(png)
+    body = "\n".join(
+        [
+            f"<h1>Class report: {_esc(assignment)}</h1>",
+            _sandbox_banner(results),
+            f"<p class='summary'>{_esc(summary_line(results))}</p>",
+            "<h2>Statuses</h2>",
+            _status_table(results),
+            "<h2>Submissions that need a human</h2>",
+            _needs_human_table(results),
+            "<h2>Score distribution</h2>",
+            _figure(figures[SCORE_FIGURE], "Histogram of scores"),
+            f"<p class='caption'>{_esc(_histogram_caption(results))}</p>",
+            "<h2>Pass rate per test</h2>",
+            _figure(figures[PASS_RATE_FIGURE], "Pass rate per test"),
+            "<h2>Most common failure messages</h2>",
+            _failure_table(results),
+        ]
+    )
+    path = out_dir / "report.html"
+    path.write_text(PAGE.format(title=_esc(f"Class report: {assignment}"), css=CSS, body=body),
+                    encoding="utf-8")
+    return path
+
+
+def summary_line(results: list[SubmissionResult]) -> str:
+    """Counts and central scores; mean and median over graded submissions only.
+
+    Missing, crashed or timed-out submissions would drag the mean towards zero for reasons
+    that are not about the class's understanding, so they are counted but not averaged.
+    """
+    graded = [r.score for r in results if r.status == "graded"]
+    top = format_points(max_score(results))
+    if graded:
+        centre = (f"mean {statistics.mean(graded):.2f} / {top}, "
+                  f"median {statistics.median(graded):g} / {top}")
+    else:
+        centre = "no graded submissions to average"
+    needs = sum(r.needs_human for r in results)
+    return (f"{len(results)} submissions, {len(graded)} graded: {centre}; "
+            f"{needs} need a human.")
+
+
+def max_score(results: list[SubmissionResult]) -> float:
+    """The assignment's total points, as the largest total any result records."""
+    return max((r.max_score for r in results), default=0.0)
+
+
+def _sandbox_banner(results: list[SubmissionResult]) -> str:
+    unsandboxed = [r.student_id for r in results if not r.sandboxed]
+    if not unsandboxed:
+        return ""
+    names = ", ".join(unsandboxed)
+    return (f"<p class='banner'>Warning: {len(unsandboxed)} submission(s) were graded without "
+            f"a sandbox: the student's code could read the tests and the solutions. "
+            f"({_esc(names)})</p>")
+
+
+def _status_table(results: list[SubmissionResult]) -> str:
+    counts = status_counts(results)
+    rows = [
+        (status.replace("_", " "), str(count), explain_status(status))
+        for status, count in counts.items()
+    ]
+    return _table(("status", "submissions", "meaning (as students read it)"), rows)
+
+
+def status_counts(results: list[SubmissionResult]) -> dict[str, int]:
+    """Every known status, zeros included (a zero is news too), then any unknown ones."""
+    counts = Counter(r.status for r in results)
+    ordered = {status: counts.get(status, 0) for status in STATUSES}
+    ordered.update({s: n for s, n in sorted(counts.items()) if s not in ordered})
+    return ordered
+
+
+def needs_human(results: list[SubmissionResult]) -> list[tuple[str, str, str]]:
+    """(student, status, reason) for every submission a human must look at."""
+    return [(r.student_id, r.status, human_reason(r)) for r in results if r.needs_human]
+
+
+def human_reason(result: SubmissionResult) -> str:
+    """Why a human must look: the notes, and the tests the grader itself could not check."""
+    reasons = [scrub(note) for note in result.notes if str(note).strip()]
+    errored = [t.grade_id for t in result.tests if t.outcome == "error"]
+    if errored:
+        reasons.append("grader error in: " + ", ".join(errored))
+    return "; ".join(reasons) or explain_status(result.status)
+
+
+def _needs_human_table(results: list[SubmissionResult]) -> str:
+    rows = needs_human(results)
+    if not rows:
+        return "<p>None: every submission was graded automatically.</p>"
+    return _table(("student", "status", "reason"), rows, css_class="needs-human")
+
+
+def failure_groups(results: list[SubmissionResult]) -> dict[str, list[tuple[str, int]]]:
+    """grade_id -> [(first two lines of a failure message, how many students got it)].
+
+    Grouping by the first two lines puts together messages that differ only in details
+    further down (the exact shapes found, say), which is what a lecture can address.
+    """
+    counts: dict[str, Counter[str]] = {}
+    for result in results:
+        for test in result.tests:
+            if test.outcome not in ("failed", "error"):
+                continue
+            key = "\n".join(scrub(test.message).strip().split("\n")[:2]) or "(no message)"
+            counts.setdefault(test.grade_id, Counter())[key] += 1
+    return {
+        gid: sorted(c.items(), key=lambda item: (-item[1], item[0]))[:MESSAGES_PER_TEST]
+        for gid, c in counts.items()
+    }
+
+
+def _failure_table(results: list[SubmissionResult]) -> str:
+    groups = failure_groups(results)
+    if not groups:
+        return "<p>No failures.</p>"
+    rows = [
+        (gid, str(count), f"<pre>{_esc(message)}</pre>")
+        for gid, messages in groups.items()
+        for message, count in messages
+    ]
+    return _table(("test", "students", "message (first two lines)"), rows, raw_last=True)
+
+
+def _histogram_caption(results: list[SubmissionResult]) -> str:
+    left_out = sum(r.status == "missing" for r in results)
+    return ("Graded submissions, with the other statuses stacked on top. "
+            f"{left_out} missing submission(s) are left out.")
+
+
+# -- figures --------------------------------------------------------------------------------------
+
+
+def score_histogram_png(results: list[SubmissionResult]) -> bytes:
+    """Scores of graded submissions, with other present submissions stacked in another colour."""
+    top = max_score(results) or 1.0
+    groups = [
+        ("graded", [r.score for r in results if r.status == "graded"], "#3b7dd8"),
+        ("other status", [r.score for r in results if r.status not in ("graded", "missing")],
+         "#f0a202"),
+    ]
+    groups = [g for g in groups if g[1]]
+    fig, ax = _new_figure(6.4, 3.4)
+    if groups:
+        ax.hist([g[1] for g in groups], bins=_bins(top), range=(0, top), stacked=True,
+                label=[g[0] for g in groups], color=[g[2] for g in groups], edgecolor="white")
+        ax.legend(frameon=False)
+    else:
+        ax.text(0.5, 0.5, "no scores to show", ha="center", va="center", transform=ax.transAxes)
+    ax.set_xlim(0, top)
+    ax.set_xlabel(f"score (out of {format_points(top)})")
+    ax.set_ylabel("submissions")
+    ax.yaxis.get_major_locator().set_params(integer=True)
+    return _png(fig)
+
+
+def _bins(top: float) -> int:
+    """One bin per point for small totals, at most 20 bins otherwise."""
+    return max(1, min(20, round(top))) if top >= 1 else 10
+
+
+def pass_rates(results: list[SubmissionResult]) -> dict[str, tuple[int, int]]:
+    """grade_id -> (passed, submissions that have the test), in the order tests first appear."""
+    rates: dict[str, list[int]] = {}
+    for result in results:
+        for test in result.tests:
+            counts = rates.setdefault(test.grade_id, [0, 0])
+            counts[0] += test.passed
+            counts[1] += 1
+    return {gid: (passed, total) for gid, (passed, total) in rates.items()}
+
+
+def pass_rate_png(results: list[SubmissionResult]) -> bytes:
+    """A horizontal bar per test: the share of submissions that passed it."""
+    rates = pass_rates(results)
+    fig, ax = _new_figure(6.4, max(2.0, 0.45 * len(rates) + 1.0))
+    if not rates:
+        ax.text(0.5, 0.5, "no tests recorded", ha="center", va="center", transform=ax.transAxes)
+        ax.set_yticks([])
+        return _png(fig)
+    names = list(rates)[::-1]  # first test at the top
+    shares = [100 * rates[n][0] / rates[n][1] for n in names]
+    bars = ax.barh(names, shares, color="#2e9d4f")
+    for bar, name in zip(bars, names, strict=True):
+        passed, total = rates[name]
+        ax.text(min(bar.get_width() + 1, 88), bar.get_y() + bar.get_height() / 2,
+                f"{passed}/{total}", va="center", fontsize=8)
+    ax.set_xlim(0, 100)
+    ax.set_xlabel("submissions that passed (%)")
+    return _png(fig)
+
+
+def _new_figure(width: float, height: float):
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(width, height), dpi=100)
+    FigureCanvasAgg(fig)
+    return fig, fig.add_subplot()
+
+
+def _png(fig) -> bytes:
+    fig.tight_layout()
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", metadata={"Software": None})
+    return buffer.getvalue()
+
+
+def _figure(png: bytes, alt: str) -> str:
+    data = base64.b64encode(png).decode("ascii")
+    return f"<img alt='{_esc(alt)}' src='data:image/png;base64,{data}'>"
+
+
+# -- terminal table -------------------------------------------------------------------------------
+
+
+def format_table(results: list[SubmissionResult]) -> str:
+    """A plain-text table, one row per submission, for printing after a grading run."""
+    header = ("student", "score", "status", "note")
+    rows = [
+        (r.student_id, f"{format_points(r.score)}/{format_points(r.max_score)}", r.status,
+         short_note(r))
+        for r in results
+    ]
+    widths = [max(len(row[i]) for row in [header, *rows]) for i in range(3)]
+    lines = [_text_row(header, widths), _text_row(tuple("-" * w for w in widths) + ("-" * 4,),
+                                                  widths)]
+    lines += [_text_row(row, widths) for row in rows]
+    return "\n".join(lines)
+
+
+def short_note(result: SubmissionResult) -> str:
+    """The first reason on one short line; empty when there is nothing to say."""
+    reason = human_reason(result) if result.needs_human else "; ".join(
+        scrub(n) for n in result.notes if str(n).strip())
+    line = " ".join(reason.split())
+    return line if len(line) <= NOTE_WIDTH else line[: NOTE_WIDTH - 3] + "..."
+
+
+def _text_row(cells: tuple[str, ...], widths: list[int]) -> str:
+    padded = [cell.ljust(width) for cell, width in zip(cells[: len(widths)], widths, strict=True)]
+    return "  ".join(padded + list(cells[len(widths):])).rstrip()
+
+
+# -- html helpers ---------------------------------------------------------------------------------
+
+
+def _table(header: tuple[str, ...], rows: list[tuple[str, ...]], css_class: str = "",
+           raw_last: bool = False) -> str:
+    """An HTML table; every cell is escaped except the last one when RAW_LAST says it is HTML."""
+    head = "".join(f"<th>{_esc(h)}</th>" for h in header)
+    body = "".join(
+        "<tr>" + "".join(
+            f"<td>{cell if raw_last and i == len(row) - 1 else _esc(cell)}</td>"
+            for i, cell in enumerate(row)
+        ) + "</tr>"
+        for row in rows
+    )
+    return f"<table class='{css_class}'><tr>{head}</tr>{body}</table>"
+
+
+def _esc(text: object) -> str:
+    return html.escape(str(text), quote=True)
+
+
+PAGE = """<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<title>{title}</title>
+<style>{css}</style>
+</head>
+<body>
+{body}
+</body>
+</html>
+"""
+
+CSS = """
+body { font-family: system-ui, -apple-system, "Segoe UI", sans-serif; max-width: 60rem;
+       margin: 2rem auto; padding: 0 1rem; color: #1d1d1f; line-height: 1.45; }
+h1 { font-size: 1.6rem; } h2 { font-size: 1.2rem; margin-top: 2rem; }
+.summary { font-size: 1.05rem; }
+.banner { background: #fde2e1; border: 2px solid #c9302c; color: #7f1d1d; padding: .6rem .9rem;
+          font-weight: bold; border-radius: .3rem; }
+.caption { color: #555; font-size: .9rem; }
+table { border-collapse: collapse; margin: .5rem 0; }
+th, td { border: 1px solid #ddd; padding: .3rem .6rem; text-align: left; vertical-align: top; }
+th { background: #f3f3f5; }
+pre { margin: 0; white-space: pre-wrap; word-break: break-word; font-size: .85rem; }
+img { max-width: 100%; }
+"""

@@ -1,0 +1,242 @@
+"""Grade a class: intake, sandboxed runs in parallel, out-of-sandbox checks, one row each.
+
+Each submission is independent: its own workspace, its own sandbox, its result saved
+atomically as soon as it is known. A second run reuses every result whose input has not
+changed, so an interrupted run resumes and a repeated run gives the same grades.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import hashlib
+import multiprocessing
+import os
+import resource
+import shutil
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+import nbformat
+
+from autograder.grading import checker, intake, sandbox
+from autograder.grading.plan import TestPlan, defined_names, split_test_cell
+from autograder.grading.results import SubmissionResult, TestResult
+
+REPO = Path(__file__).resolve().parents[2]
+GRADER_VERSION = "1"
+CHECKER_ADDRESS_SPACE = 12 * 1024**3
+
+
+@dataclass
+class Assignment:
+    """What the instructor's source says about one assignment, read once per run."""
+
+    name: str
+    source: nbformat.NotebookNode
+    plans: list[TestPlan]
+    imports: str
+    salt: str  # changes when the tests or the grader change, so old results are not reused
+
+    @classmethod
+    def load(cls, name: str, course_root: Path = REPO) -> Assignment:
+        path = course_root / "solutions" / name / f"{name}.ipynb"
+        if not path.exists():
+            raise FileNotFoundError(f"no instructor source at {path}")
+        source = nbformat.read(str(path), as_version=4)
+        return cls(name, source, *_plans(source), salt=_salt(path))
+
+
+def _plans(source: nbformat.NotebookNode) -> tuple[list[TestPlan], str]:
+    tests, others = [], []
+    for cell in source.cells:
+        if cell.cell_type != "code":
+            continue
+        meta = cell.get("metadata", {}).get("nbgrader", {})
+        (tests if meta.get("grade") else others).append((meta, cell.source))
+    student_names = defined_names([src for _, src in others])
+    plans = [
+        split_test_cell(meta["grade_id"], float(meta.get("points", 0)), src, student_names)
+        for meta, src in tests
+    ]
+    imports = checker.import_lines([src for meta, src in others if not meta.get("solution")])
+    return plans, imports
+
+
+def _salt(source_path: Path) -> str:
+    package = Path(__file__).resolve().parents[1]
+    digest = hashlib.sha256(source_path.read_bytes())
+    for module in sorted(package.rglob("*.py")):
+        digest.update(module.read_bytes())
+    return f"{GRADER_VERSION}:{digest.hexdigest()}"
+
+
+# -- one submission -------------------------------------------------------------------------------
+
+
+def grade_submission(
+    task: Assignment,
+    student_id: str,
+    folder: Path | None,
+    work_dir: Path,
+    limits: sandbox.Limits,
+    use_sandbox: bool | None,
+    check_pool: CheckPool,
+) -> SubmissionResult:
+    taken = intake.take_in(student_id, folder, task.name, task.salt)
+    if taken.status != "ok":
+        return _ungraded(task, taken)
+    workspace = work_dir / student_id
+    shutil.rmtree(workspace, ignore_errors=True)
+    intake.copy_files(taken, workspace / "files")
+    job, tamper = intake.build_job(taken, task.source, task.plans)
+    intake.write_job(job, workspace)
+    outcome = sandbox.run(workspace, limits, use_sandbox)
+    stopped = "" if outcome.status == "finished" else f"not run: {outcome.reason}"
+    tests = check_pool.check(workspace, task, stopped)
+    tamper += _driver_tampering(workspace)
+    notes = taken.notes + tamper
+    status = _status(outcome, tamper)
+    if outcome.status != "finished":
+        notes.append(outcome.reason)
+    if not outcome.sandboxed:
+        notes.append("graded without a sandbox (bubblewrap not available)")
+    return SubmissionResult(student_id, task.name, status, tests, notes, round(outcome.seconds, 2),
+                            outcome.sandboxed, taken.digest)
+
+
+def _ungraded(task: Assignment, taken: intake.Intake) -> SubmissionResult:
+    tests = [TestResult(p.grade_id, p.points, 0.0, "not_run", f"not run: {taken.status}")
+             for p in task.plans]
+    return SubmissionResult(taken.student_id, task.name, taken.status, tests, taken.notes,
+                            input_digest=taken.digest)
+
+
+def _status(outcome: sandbox.Outcome, tamper: list[str]) -> str:
+    if tamper:
+        return "tampered"
+    return {"finished": "graded", "timed_out": "timed_out"}.get(outcome.status, "crashed")
+
+
+def _driver_tampering(workspace: Path) -> list[str]:
+    found: list[str] = []
+    for record in checker.read_cell_log(workspace).values():
+        for item in record.get("tampering") or []:
+            if isinstance(item, str) and item not in found:
+                found.append(f"the notebook {item}"[:200])
+    return found[:10]
+
+
+# -- the checks, in warm processes ----------------------------------------------------------------
+
+
+def _warm_checker() -> None:
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    resource.setrlimit(resource.RLIMIT_AS, (CHECKER_ADDRESS_SPACE, CHECKER_ADDRESS_SPACE))
+    import keras  # noqa: F401  (pay the import once per process, not once per submission)
+
+
+def _check_job(workspace: str, plans: list[TestPlan], imports: str, stopped: str):
+    return checker.check_workspace(Path(workspace), plans, imports, stopped)
+
+
+class CheckPool:
+    """Processes that import Keras once and run the checks of many submissions."""
+
+    def __init__(self, workers: int) -> None:
+        self.workers = workers
+        self.lock = threading.Lock()
+        self.pool = self._new_pool()
+
+    def _new_pool(self) -> cf.ProcessPoolExecutor:
+        context = multiprocessing.get_context("spawn")
+        return cf.ProcessPoolExecutor(self.workers, mp_context=context, initializer=_warm_checker)
+
+    def check(self, workspace: Path, task: Assignment, stopped: str) -> list[TestResult]:
+        try:
+            future = self.pool.submit(_check_job, str(workspace), task.plans, task.imports,
+                                      stopped)
+            return future.result()
+        except cf.process.BrokenProcessPool:
+            with self.lock:
+                self.pool = self._new_pool()
+            return [TestResult(p.grade_id, p.points, 0.0, "error",
+                               "the grader failed on this submission; an instructor will look")
+                    for p in task.plans]
+
+    def close(self) -> None:
+        self.pool.shutdown(cancel_futures=True)
+
+
+# -- a class --------------------------------------------------------------------------------------
+
+
+def grade_class(
+    assignment: str,
+    submissions: Path,
+    out_dir: Path,
+    workers: int | None = None,
+    limits: sandbox.Limits = sandbox.Limits(),
+    use_sandbox: bool | None = None,
+    course_root: Path = REPO,
+    progress: bool = True,
+) -> list[SubmissionResult]:
+    task = Assignment.load(assignment, course_root)
+    workers = workers or os.cpu_count() or 1
+    out_dir.mkdir(parents=True, exist_ok=True)
+    results_dir = out_dir / "results"
+    results_dir.mkdir(exist_ok=True)
+    folders = intake.students_in(submissions, out_dir)
+    done = _reusable(results_dir, folders, task)
+    todo = [s for s in folders if s not in done]
+    bar = _progress_bar(len(folders), len(done), progress)
+    pool = CheckPool(workers)
+    try:
+        with cf.ThreadPoolExecutor(workers) as threads:
+            futures = {
+                threads.submit(grade_submission, task, student, folders[student],
+                               out_dir / "work", limits, use_sandbox, pool): student
+                for student in todo
+            }
+            for future in cf.as_completed(futures):
+                student = futures[future]
+                result = _safely(future, task, student)
+                result.save(results_dir / f"{student}.json")
+                done[student] = result
+                bar.update(1)
+    finally:
+        pool.close()
+        bar.close()
+    return [done[s] for s in sorted(done)]
+
+
+def _safely(future: cf.Future, task: Assignment, student: str) -> SubmissionResult:
+    try:
+        return future.result()
+    except Exception as exc:  # our own failure must not take the batch down
+        tests = [TestResult(p.grade_id, p.points, 0.0, "error", "grader error") for p in task.plans]
+        return SubmissionResult(student, task.name, "crashed", tests,
+                                [f"the grader failed: {type(exc).__name__}: {exc}"[:300]])
+
+
+def _reusable(results_dir: Path, folders: dict[str, Path], task: Assignment):
+    reusable = {}
+    for student, folder in folders.items():
+        saved = results_dir / f"{student}.json"
+        if not saved.exists():
+            continue
+        try:
+            result = SubmissionResult.from_json(saved.read_text())
+        except Exception:
+            continue
+        fresh = intake.take_in(student, folder, task.name, task.salt)
+        if result.input_digest and result.input_digest == fresh.digest:
+            reusable[student] = result
+    return reusable
+
+
+def _progress_bar(total: int, already: int, enabled: bool):
+    from tqdm import tqdm
+
+    bar = tqdm(total=total, initial=already, desc="grading", unit="notebook", disable=not enabled)
+    return bar
