@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ast
 import json
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -20,19 +21,43 @@ from autograder.grading.results import TestResult
 
 
 def read_cell_log(workspace: Path) -> dict[str, dict]:
-    """grade_id -> the probe record the driver wrote for that test cell."""
+    """grade_id -> the probe record the driver wrote for that test cell.
+
+    The log lives where the student's code could write, so anything but the exact sequence
+    the driver writes (one record per cell, indices in order, each test once) means the log
+    was forged; then no test is read from it and :func:`log_anomalies` says why.
+    """
+    if log_anomalies(workspace):
+        return {}
+    return {str(r["grade_id"]): r for r in _records(workspace) if r.get("kind") == "probe"}
+
+
+def log_anomalies(workspace: Path) -> list[str]:
+    records = _records(workspace)
+    problems = []
+    if any(r is None for r in records):
+        problems.append("the results log holds lines the grader did not write")
+    cells = [r for r in records if r is not None and "index" in r]
+    if [r.get("index") for r in cells] != list(range(len(cells))):
+        problems.append("the results log was written to by the notebook")
+    ids = [r.get("grade_id") for r in cells if r.get("kind") == "probe"]
+    if len(ids) != len(set(ids)):
+        problems.append("the results log reports a test twice")
+    return problems
+
+
+def _records(workspace: Path) -> list[dict | None]:
     log = workspace / "cells.jsonl"
-    found: dict[str, dict] = {}
     if not log.exists():
-        return found
+        return []
+    records: list[dict | None] = []
     for line in log.read_text(errors="replace").splitlines():
         try:
             record = json.loads(line)
         except json.JSONDecodeError:
-            continue
-        if isinstance(record, dict) and record.get("kind") == "probe" and record.get("grade_id"):
-            found.setdefault(str(record["grade_id"]), record)
-    return found
+            record = None
+        records.append(record if isinstance(record, dict) else None)
+    return records
 
 
 def check_workspace(
@@ -53,9 +78,9 @@ def check_workspace(
 
 
 def run_checks(plan: TestPlan, probes: dict, exports: Path, imports: str) -> TestResult:
-    import keras
-
-    keras.utils.clear_session()
+    keras = sys.modules.get("keras")
+    if keras is not None:
+        keras.utils.clear_session()  # automatic names must not depend on earlier students
     namespace: dict[str, Any] = {"__name__": "__grader__"}
     try:
         exec(compile(imports, "<imports>", "exec"), namespace)

@@ -52,6 +52,8 @@ def write_class_report(results: list[SubmissionResult], out_dir: Path, assignmen
             f"<p class='caption'>{_esc(_histogram_caption(results))}</p>",
             "<h2>Pass rate per test</h2>",
             _figure(figures[PASS_RATE_FIGURE], "Pass rate per test"),
+            "<p class='caption'>Submitted notebooks only; a test that was not run counts as "
+            "not passed.</p>",
             "<h2>Most common failure messages</h2>",
             _failure_table(results),
         ]
@@ -182,29 +184,41 @@ def score_histogram_png(results: list[SubmissionResult]) -> bytes:
          "#f0a202"),
     ]
     groups = [g for g in groups if g[1]]
+    edges = _bin_edges(top)
     fig, ax = _new_figure(6.4, 3.4)
     if groups:
-        ax.hist([g[1] for g in groups], bins=_bins(top), range=(0, top), stacked=True,
-                label=[g[0] for g in groups], color=[g[2] for g in groups], edgecolor="white")
+        ax.hist([g[1] for g in groups], bins=edges, stacked=True, label=[g[0] for g in groups],
+                color=[g[2] for g in groups], edgecolor="white")
         ax.legend(frameon=False)
     else:
         ax.text(0.5, 0.5, "no scores to show", ha="center", va="center", transform=ax.transAxes)
-    ax.set_xlim(0, top)
+    ax.set_xlim(edges[0], edges[-1])
     ax.set_xlabel(f"score (out of {format_points(top)})")
     ax.set_ylabel("submissions")
     ax.yaxis.get_major_locator().set_params(integer=True)
     return _png(fig)
 
 
-def _bins(top: float) -> int:
-    """One bin per point for small totals, at most 20 bins otherwise."""
-    return max(1, min(20, round(top))) if top >= 1 else 10
+def _bin_edges(top: float) -> list[float]:
+    """One bar centred on each whole score for small whole totals, else 20 equal bins.
+
+    Centring matters: with edges on whole numbers a full score of 6 would share the 5-6 bar.
+    """
+    if float(top).is_integer() and 1 <= top <= 30:
+        return [k - 0.5 for k in range(int(top) + 2)]
+    return [top * k / 20 for k in range(21)]
 
 
 def pass_rates(results: list[SubmissionResult]) -> dict[str, tuple[int, int]]:
-    """grade_id -> (passed, submissions that have the test), in the order tests first appear."""
+    """grade_id -> (passed, submitted notebooks that have the test), in order of appearance.
+
+    Missing submissions are left out: they say nothing about how hard a test is. A test that
+    was not run (the notebook crashed or timed out first) counts as not passed.
+    """
     rates: dict[str, list[int]] = {}
     for result in results:
+        if result.status == "missing":
+            continue
         for test in result.tests:
             counts = rates.setdefault(test.grade_id, [0, 0])
             counts[0] += test.passed
@@ -298,7 +312,8 @@ def _table(header: tuple[str, ...], rows: list[tuple[str, ...]], css_class: str 
         ) + "</tr>"
         for row in rows
     )
-    return f"<table class='{css_class}'><tr>{head}</tr>{body}</table>"
+    attribute = f" class='{css_class}'" if css_class else ""
+    return f"<table{attribute}><tr>{head}</tr>{body}</table>"
 
 
 def _esc(text: object) -> str:

@@ -77,7 +77,9 @@ def integrity_snapshot() -> dict[str, int]:
 
 def main(workspace: str) -> int:
     root = Path(workspace)
-    job = json.loads((root / "job.json").read_text())
+    job_file = root / "job.json"
+    job = json.loads(job_file.read_text())
+    job_file.unlink()  # the student's code has no business reading the probes
     exports = root / "exports"
     exports.mkdir(exist_ok=True)
     events = Events()
@@ -139,6 +141,11 @@ def _run_probes(shell, cell: dict, exports: Path, values) -> dict:
     sys.stdout, sys.stderr = out, err
     started = time.time()
     try:
+        try:
+            exec(compile(cell.get("imports", ""), "<probe imports>", "exec"), namespace)
+        except Exception as exc:  # the student shadowed a module; the probes will say so
+            results["__imports__"] = {"kind": "error", "ename": type(exc).__name__,
+                                      "evalue": str(exc)[:300], "where": ""}
         for n, probe in enumerate(cell["probes"]):
             key = f"{cell['grade_id']}.{n}"
             try:

@@ -132,6 +132,7 @@ def _probe_cell(plan: TestPlan) -> dict:
     return {
         "kind": "probe",
         "grade_id": plan.grade_id,
+        "imports": plan.imports,
         "probes": [{"target": p.target, "source": p.source} for p in plan.probes],
     }
 

@@ -94,7 +94,7 @@ def grade_submission(
     outcome = sandbox.run(workspace, limits, use_sandbox)
     stopped = "" if outcome.status == "finished" else f"not run: {outcome.reason}"
     tests = check_pool.check(workspace, task, stopped)
-    tamper += _driver_tampering(workspace)
+    tamper += checker.log_anomalies(workspace) + _driver_tampering(workspace)
     notes = taken.notes + tamper
     status = _status(outcome, tamper)
     if outcome.status != "finished":
@@ -120,7 +120,7 @@ def _status(outcome: sandbox.Outcome, tamper: list[str]) -> str:
 
 def _driver_tampering(workspace: Path) -> list[str]:
     found: list[str] = []
-    for record in checker.read_cell_log(workspace).values():
+    for record in checker.read_cell_log(workspace).values():  # empty if the log was forged
         for item in record.get("tampering") or []:
             if isinstance(item, str) and item not in found:
                 found.append(f"the notebook {item}"[:200])
@@ -130,10 +130,11 @@ def _driver_tampering(workspace: Path) -> list[str]:
 # -- the checks, in warm processes ----------------------------------------------------------------
 
 
-def _warm_checker() -> None:
+def _warm_checker(uses_keras: bool) -> None:
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     resource.setrlimit(resource.RLIMIT_AS, (CHECKER_ADDRESS_SPACE, CHECKER_ADDRESS_SPACE))
-    import keras  # noqa: F401  (pay the import once per process, not once per submission)
+    if uses_keras:
+        import keras  # noqa: F401  (pay the import once per process, not per submission)
 
 
 def _check_job(workspace: str, plans: list[TestPlan], imports: str, stopped: str):
@@ -143,14 +144,16 @@ def _check_job(workspace: str, plans: list[TestPlan], imports: str, stopped: str
 class CheckPool:
     """Processes that import Keras once and run the checks of many submissions."""
 
-    def __init__(self, workers: int) -> None:
+    def __init__(self, workers: int, uses_keras: bool = True) -> None:
         self.workers = workers
+        self.uses_keras = uses_keras
         self.lock = threading.Lock()
         self.pool = self._new_pool()
 
     def _new_pool(self) -> cf.ProcessPoolExecutor:
         context = multiprocessing.get_context("spawn")
-        return cf.ProcessPoolExecutor(self.workers, mp_context=context, initializer=_warm_checker)
+        return cf.ProcessPoolExecutor(self.workers, mp_context=context,
+                                      initializer=_warm_checker, initargs=(self.uses_keras,))
 
     def check(self, workspace: Path, task: Assignment, stopped: str) -> list[TestResult]:
         try:
@@ -190,7 +193,7 @@ def grade_class(
     done = _reusable(results_dir, folders, task)
     todo = [s for s in folders if s not in done]
     bar = _progress_bar(len(folders), len(done), progress)
-    pool = CheckPool(workers)
+    pool = CheckPool(workers, uses_keras="keras" in task.imports)
     try:
         with cf.ThreadPoolExecutor(workers) as threads:
             futures = {

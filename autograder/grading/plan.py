@@ -37,6 +37,7 @@ class TestPlan:
     source: str  # the whole cell, hidden tests included
     probes: list[Probe] = field(default_factory=list)
     checks: str = ""  # the rest of the cell, probes replaced by placeholders
+    imports: str = ""  # the cell's import statements: probes may use what they bring
 
 
 class ConventionError(ValueError):
@@ -63,6 +64,8 @@ def split_test_cell(
     plan = TestPlan(grade_id, points, source)
     kept: list[str] = []
     for node in tree.body:
+        if isinstance(node, (ast.Import, ast.ImportFrom)):
+            plan.imports += ast.unparse(node) + "\n"
         used = {n.id for n in ast.walk(node) if isinstance(n, ast.Name)}
         if not used & student_names:
             kept.append(ast.get_source_segment(source, node) or ast.unparse(node))

@@ -1,0 +1,70 @@
+"""Where grades go: ``grades.csv``, ``tests.csv`` and nbgrader's sqlite gradebook.
+
+The gradebook gets the scores as nbgrader's own autograde would leave them (one auto score per
+graded cell), so formgrader and ``nbgrader export`` keep working. A submission that crashed,
+timed out or was tampered with is also flagged there as needing a manual grade, so nbgrader's
+own export cannot pass it off as a plain zero.
+"""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+from autograder.grading.results import SubmissionResult
+
+SUMMARY_COLUMNS = ["student_id", "assignment", "score", "max_score", "status", "needs_human",
+                   "notes"]
+
+
+def write_grades_csv(results: list[SubmissionResult], path: Path) -> Path:
+    grade_ids = sorted({t.grade_id for r in results for t in r.tests})
+    with path.open("w", newline="") as f:
+        writer = csv.writer(f)
+        writer.writerow(SUMMARY_COLUMNS + grade_ids)
+        for r in sorted(results, key=lambda r: r.student_id):
+            scores = {t.grade_id: t.score for t in r.tests}
+            writer.writerow([r.student_id, r.assignment, _num(r.score), _num(r.max_score),
+                             r.status, "yes" if r.needs_human else "no", "; ".join(r.notes)]
+                            + [_num(scores.get(g, 0.0)) for g in grade_ids])
+    return path
+
+
+def write_tests_csv(results: list[SubmissionResult], path: Path) -> Path:
+    with path.open("w", newline="") as f:
+        writer = csv.writer(f)
+        writer.writerow(["student_id", "grade_id", "score", "points", "outcome", "message"])
+        for r in sorted(results, key=lambda r: r.student_id):
+            for t in r.tests:
+                first = t.message.strip().splitlines()[:3]
+                writer.writerow([r.student_id, t.grade_id, _num(t.score), _num(t.points),
+                                 t.outcome, " ".join(line.strip() for line in first)])
+    return path
+
+
+def _num(value: float) -> str:
+    return f"{value:g}"
+
+
+def update_gradebook(results: list[SubmissionResult], course_root: Path, assignment: str) -> int:
+    """Write every graded cell's score into the course gradebook; returns rows written."""
+    from nbgrader.api import Gradebook, MissingEntry
+
+    written = 0
+    url = f"sqlite:///{course_root / 'gradebook.db'}"
+    with Gradebook(url) as gradebook:
+        notebook_name = gradebook.find_assignment(assignment).notebooks[0].name
+        for result in results:
+            gradebook.update_or_create_student(result.student_id)
+            try:
+                gradebook.find_submission(assignment, result.student_id)
+            except MissingEntry:
+                gradebook.add_submission(assignment, result.student_id)
+            for test in result.tests:
+                grade = gradebook.find_grade(test.grade_id, notebook_name, assignment,
+                                             result.student_id)
+                grade.auto_score = test.score
+                grade.needs_manual_grade = result.status != "graded" or test.outcome == "error"
+                written += 1
+        gradebook.db.commit()
+    return written
