@@ -1,10 +1,10 @@
 """The ``autograder`` command: release, grade, feedback, report and check.
 
-    autograder release [ASSIGNMENT ...] [--check]
-    autograder grade ASSIGNMENT SUBMISSIONS [--out DIR] [--workers N]
-    autograder feedback ASSIGNMENT [--out DIR]
-    autograder report ASSIGNMENT [--out DIR]
-    autograder check NOTEBOOK [--assignment NAME]
+autograder release [ASSIGNMENT ...] [--check]
+autograder grade ASSIGNMENT SUBMISSIONS [--out DIR] [--workers N]
+autograder feedback ASSIGNMENT [--out DIR]
+autograder report ASSIGNMENT [--out DIR]
+autograder check NOTEBOOK [--assignment NAME]
 """
 
 from __future__ import annotations
@@ -37,24 +37,29 @@ def _parser() -> argparse.ArgumentParser:
 
     release = sub.add_parser("release", help="generate assignments/ from solutions/ (nbgrader)")
     release.add_argument("assignments", nargs="*", help="default: every assignment")
-    release.add_argument("--check", action="store_true",
-                         help="change nothing; fail if the committed release is out of date")
+    release.add_argument(
+        "--check",
+        action="store_true",
+        help="change nothing; fail if the committed release is out of date",
+    )
     release.set_defaults(run=cmd_release)
 
     grade = sub.add_parser("grade", help="grade a class of submissions")
     grade.add_argument("assignment")
-    grade.add_argument("submissions", type=Path,
-                       help="a folder (or zip) with one sub-folder per student")
+    grade.add_argument(
+        "submissions", type=Path, help="a folder (or zip) with one sub-folder per student"
+    )
     _out_option(grade)
     grade.add_argument("--workers", type=int, default=None, help="default: number of cores")
     grade.add_argument("--cell-timeout", type=float, default=120.0, help="seconds per cell")
-    grade.add_argument("--notebook-timeout", type=float, default=600.0,
-                       help="seconds per notebook")
+    grade.add_argument("--notebook-timeout", type=float, default=600.0, help="seconds per notebook")
     grade.add_argument("--memory", type=int, default=3072, help="MiB per submission")
-    grade.add_argument("--no-sandbox", action="store_true",
-                       help="run without bubblewrap (the report will say so)")
-    grade.add_argument("--no-gradebook", action="store_true",
-                       help="do not write scores into gradebook.db")
+    grade.add_argument(
+        "--no-sandbox", action="store_true", help="run without bubblewrap (the report will say so)"
+    )
+    grade.add_argument(
+        "--no-gradebook", action="store_true", help="do not write scores into gradebook.db"
+    )
     grade.set_defaults(run=cmd_grade)
 
     feedback = sub.add_parser("feedback", help="write one HTML page per student again")
@@ -75,8 +80,9 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _out_option(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--out", type=Path, default=None,
-                        help="where results go (default: out/ASSIGNMENT)")
+    parser.add_argument(
+        "--out", type=Path, default=None, help="where results go (default: out/ASSIGNMENT)"
+    )
 
 
 def _out_dir(args) -> Path:
@@ -112,13 +118,24 @@ def cmd_grade(args) -> int:
 
     out = _out_dir(args)
     if not sandbox.sandbox_available() and not args.no_sandbox:
-        print("warning: bubblewrap (bwrap) not found; grading WITHOUT a sandbox "
-              "(install it: apt-get install bubblewrap)", file=sys.stderr)
-    limits = sandbox.Limits(cell_seconds=args.cell_timeout,
-                            notebook_seconds=args.notebook_timeout,
-                            memory_bytes=args.memory * 2**20)
-    results = grade_class(args.assignment, args.submissions, out, args.workers, limits,
-                          use_sandbox=False if args.no_sandbox else None)
+        print(
+            "warning: bubblewrap (bwrap) not found; grading WITHOUT a sandbox "
+            "(install it: apt-get install bubblewrap)",
+            file=sys.stderr,
+        )
+    limits = sandbox.Limits(
+        cell_seconds=args.cell_timeout,
+        notebook_seconds=args.notebook_timeout,
+        memory_bytes=args.memory * 2**20,
+    )
+    results = grade_class(
+        args.assignment,
+        args.submissions,
+        out,
+        args.workers,
+        limits,
+        use_sandbox=False if args.no_sandbox else None,
+    )
     _publish(results, out, args.assignment, gradebook=not args.no_gradebook)
     return 0
 
@@ -181,22 +198,33 @@ def cmd_report(args) -> int:
 
 
 def cmd_check(args) -> int:
-    from autograder.grading.pipeline import grade_class
-
     notebook = args.notebook.resolve()
     if not notebook.exists():
         raise FileNotFoundError(f"no notebook at {notebook}")
     assignment = args.assignment or notebook.stem
-    if not (REPO / "solutions" / assignment).exists():
+    print(render_check(check_notebook(notebook, assignment)))
+    return 0
+
+
+def check_notebook(notebook: Path, assignment: str, course_root: Path = REPO) -> SubmissionResult:
+    """Grade one notebook exactly as a class would be graded, in a throwaway folder."""
+    from autograder.grading.pipeline import grade_class
+
+    if not (course_root / "solutions" / assignment).exists():
         raise ValueError(f"unknown assignment {assignment!r}: pass --assignment NAME")
     with tempfile.TemporaryDirectory(prefix="autograder-check-") as tmp:
         folder = Path(tmp) / "submissions" / "me"
         folder.mkdir(parents=True)
         shutil.copy2(notebook, folder / f"{assignment}.ipynb")
-        (result,) = grade_class(assignment, folder.parent, Path(tmp) / "out", workers=1,
-                                progress=False)
-    print(render_check(result))
-    return 0
+        (result,) = grade_class(
+            assignment,
+            folder.parent,
+            Path(tmp) / "out",
+            workers=1,
+            course_root=course_root,
+            progress=False,
+        )
+    return result
 
 
 def render_check(result: SubmissionResult) -> str:

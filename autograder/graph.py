@@ -246,14 +246,16 @@ class _Reader:
     def _record_outputs(self, model: Any, outs: list[str]) -> None:
         """Pair each output call with its public name; dict outputs are keyed, lists are not."""
         config = model.get_config() if self.graph.kind == "Functional" else {}
-        out_layers = config.get("output_layers")
-        public = getattr(model, "output_names", None) or [
-            self.graph.calls[cid].layer.rsplit("/", 1)[-1] for cid in outs
-        ]
-        tensors = dict(zip(public, model.outputs, strict=False))
-        names = list(out_layers) if isinstance(out_layers, dict) else list(public)
-        for name, cid in zip(names, outs, strict=False):
-            tensor = tensors.get(name)
+        spec = config.get("output_layers")
+        by_history = {_history(t): t for t in model.outputs}
+        if isinstance(spec, dict):
+            named = list(zip(spec, _refs(spec), strict=False))
+        elif spec:
+            named = [(ref[0], ref) for ref in _refs(spec)]
+        else:  # Sequential: the last layer names the output
+            named = [(self.graph.calls[cid].layer.rsplit("/", 1)[-1], None) for cid in outs]
+        for (name, ref), cid in zip(named, outs, strict=False):
+            tensor = by_history.get(tuple(ref)) if ref else model.outputs[0]
             shape = _shape(tensor.shape) if tensor is not None else self.graph.calls[cid].shape
             if self.graph.calls[cid].shape is None:
                 self.graph.calls[cid].shape = shape
@@ -424,6 +426,14 @@ def _tensor_name(tensor: Any) -> str:
     if history is not None:
         return history[0].name
     return str(getattr(tensor, "name", "input"))
+
+
+def _history(tensor: Any) -> tuple:
+    """(producing layer name, node index, tensor index), as output_layers names a tensor."""
+    history = getattr(tensor, "_keras_history", None)
+    if history is None:
+        return ()
+    return (history[0].name, int(history[1]), int(history[2]))
 
 
 def _shape(shape: Iterable | None) -> Shape | None:

@@ -11,6 +11,6 @@ import pytest  # noqa: E402
 @pytest.fixture(autouse=True)
 def fresh_session():
     """Automatic layer names depend on session counters; tests must not depend on each other."""
-    keras.utils.clear_session()
+    keras.utils.clear_session(free_memory=False)  # resets name counters; a full gc is slow
     keras.utils.set_random_seed(0)
     yield

@@ -146,3 +146,10 @@ def test_failure_message_shows_concept_expected_found_and_hint():
     assert text.splitlines()[0] == "[Inputs]"
     assert "expected: 2 inputs" in text and "found:    1 input" in text and "hint:" in text
     assert failure._render_traceback_() == [f"CheckFailure {text}"]
+
+
+def test_dict_output_keys_that_differ_from_layer_names_keep_shape_and_dtype():
+    x = keras.Input((4,), name="x")
+    out = layers.Dense(3, dtype="float64", name="head")(x)
+    graph = ModelGraph.from_model(keras.Model(x, {"label": out}))
+    assert [(t.name, t.shape, t.dtype) for t in graph.outputs] == [("label", (None, 3), "float64")]

@@ -144,8 +144,12 @@ def _run_probes(shell, cell: dict, exports: Path, values) -> dict:
         try:
             exec(compile(cell.get("imports", ""), "<probe imports>", "exec"), namespace)
         except Exception as exc:  # the student shadowed a module; the probes will say so
-            results["__imports__"] = {"kind": "error", "ename": type(exc).__name__,
-                                      "evalue": str(exc)[:300], "where": ""}
+            results["__imports__"] = {
+                "kind": "error",
+                "ename": type(exc).__name__,
+                "evalue": str(exc)[:300],
+                "where": "",
+            }
         for n, probe in enumerate(cell["probes"]):
             key = f"{cell['grade_id']}.{n}"
             try:
@@ -163,8 +167,12 @@ def _run_probes(shell, cell: dict, exports: Path, values) -> dict:
                     break
     finally:
         sys.stdout, sys.stderr = real
-    return {"probes": results, "stdout": out.value(), "stderr": err.value(),
-            "seconds": time.time() - started}
+    return {
+        "probes": results,
+        "stdout": out.value(),
+        "stderr": err.value(),
+        "seconds": time.time() - started,
+    }
 
 
 def _student_frame(exc: BaseException) -> str:
@@ -183,8 +191,11 @@ def _hook_snapshot(shell) -> dict[str, int]:
         "input_transformers_cleanup": _len(shell.input_transformers_cleanup),
         "ast_transformers": _len(shell.ast_transformers),
         "custom_exceptions": _len(shell.custom_exceptions),
-        **{f"events.{k}": _len(v) for k, v in shell.events.callbacks.items()
-           if k in ("pre_run_cell", "pre_execute")},
+        **{
+            f"events.{k}": _len(v)
+            for k, v in shell.events.callbacks.items()
+            if k in ("pre_run_cell", "pre_execute")
+        },
     }
 
 

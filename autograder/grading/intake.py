@@ -68,9 +68,7 @@ def _unzip(archive: Path, into: Path) -> Path:
 def take_in(student_id: str, folder: Path | None, assignment: str, salt: str) -> Intake:
     if folder is None or not folder.is_dir():
         return Intake(student_id, "missing", notes=["no submission folder"])
-    candidates = sorted(
-        p for p in folder.rglob("*.ipynb") if ".ipynb_checkpoints" not in p.parts
-    )
+    candidates = sorted(p for p in folder.rglob("*.ipynb") if ".ipynb_checkpoints" not in p.parts)
     if not candidates:
         return Intake(student_id, "missing", notes=["no notebook in the submission"])
     named = [p for p in candidates if p.name == f"{assignment}.ipynb"]
@@ -82,8 +80,11 @@ def take_in(student_id: str, folder: Path | None, assignment: str, salt: str) ->
         notes.append(f"notebook was renamed to {path.name}; graded it anyway")
     else:
         names = ", ".join(p.name for p in candidates)
-        return Intake(student_id, "malformed", notes=[f"several notebooks ({names}), none named "
-                                                      f"{assignment}.ipynb"])
+        return Intake(
+            student_id,
+            "malformed",
+            notes=[f"several notebooks ({names}), none named {assignment}.ipynb"],
+        )
     raw = path.read_bytes()
     digest = hashlib.sha256(raw + salt.encode()).hexdigest()
     try:
@@ -91,14 +92,19 @@ def take_in(student_id: str, folder: Path | None, assignment: str, salt: str) ->
         nbformat.validate(nb)
     except Exception as exc:
         first = str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
-        return Intake(student_id, "malformed", path=path, digest=digest,
-                      notes=notes + [f"the notebook file is not a valid notebook: {first}"])
+        return Intake(
+            student_id,
+            "malformed",
+            path=path,
+            digest=digest,
+            notes=notes + [f"the notebook file is not a valid notebook: {first}"],
+        )
     return Intake(student_id, "ok", nb, path, notes, digest)
 
 
-def build_job(intake: Intake, source: nbformat.NotebookNode, plans: list[TestPlan]) -> tuple[
-    dict, list[str]
-]:
+def build_job(
+    intake: Intake, source: nbformat.NotebookNode, plans: list[TestPlan]
+) -> tuple[dict, list[str]]:
     """The cells to run, in the student's order, and what looked like tampering."""
     by_id = {plan.grade_id: plan for plan in plans}
     locked = _locked_sources(source)

@@ -13,8 +13,15 @@ from pathlib import Path
 
 from autograder.grading.results import SubmissionResult
 
-SUMMARY_COLUMNS = ["student_id", "assignment", "score", "max_score", "status", "needs_human",
-                   "notes"]
+SUMMARY_COLUMNS = [
+    "student_id",
+    "assignment",
+    "score",
+    "max_score",
+    "status",
+    "needs_human",
+    "notes",
+]
 
 
 def write_grades_csv(results: list[SubmissionResult], path: Path) -> Path:
@@ -24,9 +31,18 @@ def write_grades_csv(results: list[SubmissionResult], path: Path) -> Path:
         writer.writerow(SUMMARY_COLUMNS + grade_ids)
         for r in sorted(results, key=lambda r: r.student_id):
             scores = {t.grade_id: t.score for t in r.tests}
-            writer.writerow([r.student_id, r.assignment, _num(r.score), _num(r.max_score),
-                             r.status, "yes" if r.needs_human else "no", "; ".join(r.notes)]
-                            + [_num(scores.get(g, 0.0)) for g in grade_ids])
+            writer.writerow(
+                [
+                    r.student_id,
+                    r.assignment,
+                    _num(r.score),
+                    _num(r.max_score),
+                    r.status,
+                    "yes" if r.needs_human else "no",
+                    "; ".join(r.notes),
+                ]
+                + [_num(scores.get(g, 0.0)) for g in grade_ids]
+            )
     return path
 
 
@@ -37,8 +53,16 @@ def write_tests_csv(results: list[SubmissionResult], path: Path) -> Path:
         for r in sorted(results, key=lambda r: r.student_id):
             for t in r.tests:
                 first = t.message.strip().splitlines()[:3]
-                writer.writerow([r.student_id, t.grade_id, _num(t.score), _num(t.points),
-                                 t.outcome, " ".join(line.strip() for line in first)])
+                writer.writerow(
+                    [
+                        r.student_id,
+                        t.grade_id,
+                        _num(t.score),
+                        _num(t.points),
+                        t.outcome,
+                        " ".join(line.strip() for line in first),
+                    ]
+                )
     return path
 
 
@@ -61,8 +85,9 @@ def update_gradebook(results: list[SubmissionResult], course_root: Path, assignm
             except MissingEntry:
                 gradebook.add_submission(assignment, result.student_id)
             for test in result.tests:
-                grade = gradebook.find_grade(test.grade_id, notebook_name, assignment,
-                                             result.student_id)
+                grade = gradebook.find_grade(
+                    test.grade_id, notebook_name, assignment, result.student_id
+                )
                 grade.auto_score = test.score
                 grade.needs_manual_grade = result.status != "graded" or test.outcome == "error"
                 written += 1

@@ -101,15 +101,26 @@ def grade_submission(
         notes.append(outcome.reason)
     if not outcome.sandboxed:
         notes.append("graded without a sandbox (bubblewrap not available)")
-    return SubmissionResult(student_id, task.name, status, tests, notes, round(outcome.seconds, 2),
-                            outcome.sandboxed, taken.digest)
+    return SubmissionResult(
+        student_id,
+        task.name,
+        status,
+        tests,
+        notes,
+        round(outcome.seconds, 2),
+        outcome.sandboxed,
+        taken.digest,
+    )
 
 
 def _ungraded(task: Assignment, taken: intake.Intake) -> SubmissionResult:
-    tests = [TestResult(p.grade_id, p.points, 0.0, "not_run", f"not run: {taken.status}")
-             for p in task.plans]
-    return SubmissionResult(taken.student_id, task.name, taken.status, tests, taken.notes,
-                            input_digest=taken.digest)
+    tests = [
+        TestResult(p.grade_id, p.points, 0.0, "not_run", f"not run: {taken.status}")
+        for p in task.plans
+    ]
+    return SubmissionResult(
+        taken.student_id, task.name, taken.status, tests, taken.notes, input_digest=taken.digest
+    )
 
 
 def _status(outcome: sandbox.Outcome, tamper: list[str]) -> str:
@@ -152,20 +163,27 @@ class CheckPool:
 
     def _new_pool(self) -> cf.ProcessPoolExecutor:
         context = multiprocessing.get_context("spawn")
-        return cf.ProcessPoolExecutor(self.workers, mp_context=context,
-                                      initializer=_warm_checker, initargs=(self.uses_keras,))
+        return cf.ProcessPoolExecutor(
+            self.workers, mp_context=context, initializer=_warm_checker, initargs=(self.uses_keras,)
+        )
 
     def check(self, workspace: Path, task: Assignment, stopped: str) -> list[TestResult]:
         try:
-            future = self.pool.submit(_check_job, str(workspace), task.plans, task.imports,
-                                      stopped)
+            future = self.pool.submit(_check_job, str(workspace), task.plans, task.imports, stopped)
             return future.result()
         except cf.process.BrokenProcessPool:
             with self.lock:
                 self.pool = self._new_pool()
-            return [TestResult(p.grade_id, p.points, 0.0, "error",
-                               "the grader failed on this submission; an instructor will look")
-                    for p in task.plans]
+            return [
+                TestResult(
+                    p.grade_id,
+                    p.points,
+                    0.0,
+                    "error",
+                    "the grader failed on this submission; an instructor will look",
+                )
+                for p in task.plans
+            ]
 
     def close(self) -> None:
         self.pool.shutdown(cancel_futures=True)
@@ -179,7 +197,7 @@ def grade_class(
     submissions: Path,
     out_dir: Path,
     workers: int | None = None,
-    limits: sandbox.Limits = sandbox.Limits(),
+    limits: sandbox.Limits = sandbox.DEFAULT_LIMITS,
     use_sandbox: bool | None = None,
     course_root: Path = REPO,
     progress: bool = True,
@@ -197,8 +215,16 @@ def grade_class(
     try:
         with cf.ThreadPoolExecutor(workers) as threads:
             futures = {
-                threads.submit(grade_submission, task, student, folders[student],
-                               out_dir / "work", limits, use_sandbox, pool): student
+                threads.submit(
+                    grade_submission,
+                    task,
+                    student,
+                    folders[student],
+                    out_dir / "work",
+                    limits,
+                    use_sandbox,
+                    pool,
+                ): student
                 for student in todo
             }
             for future in cf.as_completed(futures):
@@ -218,8 +244,13 @@ def _safely(future: cf.Future, task: Assignment, student: str) -> SubmissionResu
         return future.result()
     except Exception as exc:  # our own failure must not take the batch down
         tests = [TestResult(p.grade_id, p.points, 0.0, "error", "grader error") for p in task.plans]
-        return SubmissionResult(student, task.name, "crashed", tests,
-                                [f"the grader failed: {type(exc).__name__}: {exc}"[:300]])
+        return SubmissionResult(
+            student,
+            task.name,
+            "crashed",
+            tests,
+            [f"the grader failed: {type(exc).__name__}: {exc}"[:300]],
+        )
 
 
 def _reusable(results_dir: Path, folders: dict[str, Path], task: Assignment):

@@ -57,9 +57,7 @@ def defined_names(sources: list[str]) -> set[str]:
     return names
 
 
-def split_test_cell(
-    grade_id: str, points: float, source: str, student_names: set[str]
-) -> TestPlan:
+def split_test_cell(grade_id: str, points: float, source: str, student_names: set[str]) -> TestPlan:
     tree = ast.parse(source)
     plan = TestPlan(grade_id, points, source)
     kept: list[str] = []

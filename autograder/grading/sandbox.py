@@ -44,6 +44,9 @@ class Limits:
     processes: int = 2048  # threads count too; TensorFlow starts dozens
 
 
+DEFAULT_LIMITS = Limits()
+
+
 @dataclass
 class Outcome:
     status: str  # "finished", "timed_out", "crashed", "memory"
@@ -59,7 +62,10 @@ def sandbox_available() -> bool:
     return shutil.which("bwrap") is not None and sys.platform.startswith("linux")
 
 
-def run(workspace: Path, limits: Limits = Limits(), use_sandbox: bool | None = None) -> Outcome:
+def run(
+    workspace: Path, limits: Limits | None = None, use_sandbox: bool | None = None
+) -> Outcome:
+    limits = limits or DEFAULT_LIMITS
     workspace = workspace.resolve()
     sandboxed = sandbox_available() if use_sandbox is None else use_sandbox
     as_nobody = sandboxed and os.geteuid() == 0
@@ -105,13 +111,19 @@ def _watch(proc: subprocess.Popen, events: _EventReader, limits: Limits, started
             pass
         now = time.time()
         if now - started > limits.notebook_seconds:
-            return Outcome("timed_out", f"the notebook ran longer than {limits.notebook_seconds:.0f} s")
+            return Outcome(
+                "timed_out", f"the notebook ran longer than {limits.notebook_seconds:.0f} s"
+            )
         cell = events.running_cell()
         if cell is not None and now - cell[1] > limits.cell_seconds:
-            return Outcome("timed_out", f"cell {cell[0] + 1} ran longer than {limits.cell_seconds:.0f} s")
+            return Outcome(
+                "timed_out", f"cell {cell[0] + 1} ran longer than {limits.cell_seconds:.0f} s"
+            )
         rss = _tree_rss(proc.pid)
         if rss > limits.memory_bytes:
-            return Outcome("memory", f"the notebook used more than {limits.memory_bytes // 2**20:,} MiB")
+            return Outcome(
+                "memory", f"the notebook used more than {limits.memory_bytes // 2**20:,} MiB"
+            )
 
 
 def _driver_finished(workspace: Path) -> bool:
@@ -156,8 +168,14 @@ def _command(workspace: Path, sandboxed: bool, as_nobody: bool) -> list[str]:
     if as_nobody:
         # bwrap binds as root (it can read /root/...), then the driver runs as nobody, so
         # the process cap holds and nothing outside the workspace is writable.
-        drop = ["setpriv", f"--reuid={NOBODY}", f"--regid={NOBODY}", "--clear-groups",
-                "--inh-caps=-all", "--bounding-set=-all"]
+        drop = [
+            "setpriv",
+            f"--reuid={NOBODY}",
+            f"--regid={NOBODY}",
+            "--clear-groups",
+            "--inh-caps=-all",
+            "--bounding-set=-all",
+        ]
         return args + ["--"] + drop + driver
     return args + ["--"] + driver
 
@@ -165,8 +183,12 @@ def _command(workspace: Path, sandboxed: bool, as_nobody: bool) -> list[str]:
 def _open_parents(paths: list[Path]) -> list[str]:
     """bwrap makes missing parent folders private to root; nobody must be able to pass."""
     parents = sorted({str(p) for path in paths for p in path.parents if str(p) != "/"})
-    return [arg for parent in parents if not _under_system_dir(parent)
-            for arg in ("--perms", "0755", "--dir", parent)]
+    return [
+        arg
+        for parent in parents
+        if not _under_system_dir(parent)
+        for arg in ("--perms", "0755", "--dir", parent)
+    ]
 
 
 def _under_system_dir(path: str) -> bool:

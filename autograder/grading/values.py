@@ -43,7 +43,7 @@ def _dump(value: Any, folder: Path, key: str, depth: int) -> dict:
     if isinstance(value, dict) and all(isinstance(k, str) for k in value):
         items = {k: _dump(v, folder, f"{key}.{k}", depth + 1) for k, v in value.items()}
         return {"kind": "dict", "items": items}
-    if hasattr(value, "history") and isinstance(getattr(value, "history"), dict):
+    if hasattr(value, "history") and isinstance(value.history, dict):
         history = {k: [float(x) for x in v] for k, v in value.history.items()}
         return {"kind": "history", "history": history}
     if hasattr(value, "__array__") or hasattr(value, "numpy"):
@@ -132,7 +132,9 @@ def _load_model(record: dict, folder: Path) -> Any:
 
     text = _inside(folder, record["config"]).read_text()
     if len(text) > MAX_JSON_BYTES:
-        raise CheckFailure("Model size", "a course-sized model", f"{len(text):,} bytes of config", "")
+        raise CheckFailure(
+            "Model size", "a course-sized model", f"{len(text):,} bytes of config", ""
+        )
     _refuse_foreign_modules(json.loads(text))
     try:
         model = keras.models.model_from_json(text)
