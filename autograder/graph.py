@@ -248,6 +248,8 @@ class _Reader:
         config = model.get_config() if self.graph.kind == "Functional" else {}
         spec = config.get("output_layers")
         by_history = {_history(t): t for t in model.outputs}
+        # A nested Functional output is numbered differently here (see _output_ref).
+        by_history |= {(h[0], h[2]): t for h, t in list(by_history.items()) if h}
         if isinstance(spec, dict):
             named = list(zip(spec, _refs(spec), strict=False))
         elif spec:
@@ -255,7 +257,9 @@ class _Reader:
         else:  # Sequential: the last layer names the output
             named = [(self.graph.calls[cid].layer.rsplit("/", 1)[-1], None) for cid in outs]
         for (name, ref), cid in zip(named, outs, strict=False):
-            tensor = by_history.get(tuple(ref)) if ref else model.outputs[0]
+            tensor = model.outputs[0]
+            if ref:
+                tensor = by_history.get(tuple(ref), by_history.get((ref[0], ref[2])))
             shape = _shape(tensor.shape) if tensor is not None else self.graph.calls[cid].shape
             if self.graph.calls[cid].shape is None:
                 self.graph.calls[cid].shape = shape
@@ -327,7 +331,7 @@ class _Reader:
             else:
                 bound[ref[0]] = bindings[min(i, len(bindings) - 1)]
         scope = _Scope(self, model, path, prefix, entries, bound)
-        return [scope.resolve(tuple(ref)) for ref in _refs(config["output_layers"])]
+        return [scope.resolve(_output_ref(ref, entries)) for ref in _refs(config["output_layers"])]
 
     def _read_nested(self, layer: Any, path: str, prefix: str, bindings: list[str]) -> list[str]:
         self.graph.submodels.setdefault(path.rstrip("/"), []).append(prefix)
@@ -349,7 +353,6 @@ class _Scope:
         self.entries = entries
         self.bound = bound
         self.done: dict[tuple[str, int], list[str]] = {}
-        self.shapes: dict[tuple[str, int, int], Shape] = {}
         self.objects = {op.name: op for op in model.operations}
 
     def resolve(self, ref: tuple) -> str:
@@ -373,8 +376,7 @@ class _Scope:
             )
         info = self.reader._layer_info(layer, entry, self.path + name)
         cid = f"{self.prefix}{name}{suffix}"
-        shape = self.shapes.get((name, node, 0))
-        return [self.reader._new_call(info, cid, inputs, shape)]
+        return [self.reader._new_call(info, cid, inputs, None)]
 
     def _resolve_tensor(self, tensor: dict) -> str:
         history = tensor["config"]["keras_history"]
@@ -396,6 +398,15 @@ def _refs(spec: Any) -> list[list]:
     if spec and isinstance(spec[0], str):
         return [list(spec)]
     return [list(v) for v in spec]
+
+
+def _output_ref(ref: list, entries: dict) -> tuple:
+    """Keras numbers a nested Functional model's nodes one higher in ``output_layers`` than in
+    ``inbound_nodes`` (its own construction counts as node 0 there); undo that."""
+    name, node, tensor = ref[0], int(ref[1]), int(ref[2])
+    if entries.get(name, {}).get("class_name") == "Functional" and node > 0:
+        node -= 1
+    return (name, node, tensor)
 
 
 def _tensors(node: Any) -> Iterator[dict]:

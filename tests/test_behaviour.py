@@ -596,3 +596,32 @@ def test_compile_with_metrics_as_one_list_or_missing_one():
     no_auc = compiled(loss=LOSSES, metrics={"category": ["accuracy"], "footwear": ["accuracy"]})
     with pytest.raises(CheckFailure, match=r"Metrics of output `footwear`(.|\n)*'auc'"):
         check_compiled_by_name(no_auc, LOSSES, metrics={"footwear": ["auc"]})
+
+
+# -- the sandbox-friendly forms -------------------------------------------------------------------
+
+
+def test_contrastive_loss_values_agree_with_the_function_form():
+    from autograder.checks.behaviour import check_contrastive_loss_values, contrastive_cases
+
+    def good(y, d):
+        return y * d**2 + (1 - y) * np.maximum(1.0 - d, 0) ** 2
+
+    def swapped(y, d):
+        return good(1 - y, d)
+
+    check_contrastive_loss_values([good(y, d) for y, d in contrastive_cases()])
+    with pytest.raises(CheckFailure, match="label convention"):
+        check_contrastive_loss_values([swapped(y, d) for y, d in contrastive_cases()])
+    with pytest.raises(CheckFailure, match="one loss value"):
+        check_contrastive_loss_values([0.0])
+
+
+def test_block_model_wraps_a_block_function():
+    from autograder.checks.behaviour import block_model
+
+    def block(x, filters):
+        return layers.Conv2D(filters, 3, padding="same")(x)
+
+    model = block_model(block, (8, 8, 2), filters=5)
+    assert model.output.shape == (None, 8, 8, 5)

@@ -153,3 +153,16 @@ def test_dict_output_keys_that_differ_from_layer_names_keep_shape_and_dtype():
     out = layers.Dense(3, dtype="float64", name="head")(x)
     graph = ModelGraph.from_model(keras.Model(x, {"label": out}))
     assert [(t.name, t.shape, t.dtype) for t in graph.outputs] == [("label", (None, 3), "float64")]
+
+
+def test_nested_functional_models_as_the_output_are_read():
+    x = keras.Input((6,), name="x")
+    encoder = keras.Model(x, layers.Dense(2)(x), name="encoder")
+    z = keras.Input((2,), name="z")
+    decoder = keras.Model(z, layers.Dense(6)(z), name="decoder")
+    image = keras.Input((6,), name="image")
+    autoencoder = keras.Model(image, decoder(encoder(image)), name="autoencoder")
+    graph = ModelGraph.from_model(autoencoder)
+    assert [c.shape for c in graph.calls_of_class("Dense")] == [(None, 2), (None, 6)]
+    assert graph.outputs[0].shape == (None, 6)
+    assert graph.total_params == autoencoder.count_params()

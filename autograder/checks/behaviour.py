@@ -1016,3 +1016,54 @@ def _check_metrics(
                     _short(items),
                     f"add it: metrics={{'{name}': ['{metric}'], ...}}",
                 )
+
+
+# -- values the grader can carry out of the student's process -------------------------------------
+#
+# The grader runs the student's code in a sandbox and the checks elsewhere; only data crosses
+# (see autograder.grading). A function cannot cross, so a test calls the student's function
+# in the sandbox with the helpers below and checks the resulting model or values outside.
+
+
+def block_model(block_fn: Callable[..., Any], input_shape: Sequence[int], **kwargs: Any) -> Any:
+    """A model around a block function ``block_fn(tensor, **kwargs) -> tensor``."""
+    import keras
+
+    inputs = keras.Input(tuple(input_shape), name="block_input")
+    return keras.Model(inputs, block_fn(inputs, **kwargs), name="block")
+
+
+def contrastive_cases(margin: float = 1.0) -> list[tuple[np.ndarray, np.ndarray]]:
+    """The (y_true, distance) pairs to call a contrastive loss on, both labels per distance."""
+    return [
+        (np.full((2, 1), label, "float32"),
+         np.full((2, 1), case.distance_in_margins * margin, "float32"))
+        for case in _LOSS_CASES
+        for label in (1.0, 0.0)
+    ]
+
+
+def check_contrastive_loss_values(
+    values: Sequence[Any],
+    convention: str = "similar=1",
+    margin: float = 1.0,
+    atol: float = 1e-4,
+) -> None:
+    """:func:`check_contrastive_loss` on the loss's values for :func:`contrastive_cases`."""
+    cases = contrastive_cases(margin)
+    if not isinstance(values, (list, tuple)) or len(values) != len(cases):
+        raise CheckFailure(
+            "Contrastive loss runs",
+            f"one loss value for each of the {len(cases)} test pairs",
+            f"{type(values).__name__} of length {len(values) if hasattr(values, '__len__') else '?'}",
+            "your loss must take (y_true, distance) and return the loss",
+        )
+    table = {
+        (float(y[0, 0]), float(d[0, 0])): float(np.mean(_to_numpy(v)))
+        for (y, d), v in zip(cases, values, strict=True)
+    }
+
+    def recorded(y_true: Any, distance: Any) -> float:
+        return table[(float(np.asarray(y_true)[0, 0]), float(np.asarray(distance)[0, 0]))]
+
+    check_contrastive_loss(recorded, convention, margin, atol)
