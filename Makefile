@@ -32,7 +32,7 @@ lint: setup
 	$(PYTHON) -m ruff check .
 
 lab: setup
-	$(BIN)/jupyter lab course
+	$(BIN)/jupyter lab --ServerApp.root_dir=$(CURDIR)
 
 benchmark: setup
 	$(PYTHON) benchmarks/check_speed.py

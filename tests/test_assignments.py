@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from autograder import notebooks
+from autograder.grading.pipeline import grade_class
 from autograder.nbgrader_glue import (
     REPO,
     assignment_names,
@@ -111,7 +112,9 @@ def graded(tmp_path_factory):
                 nb = wrong_submission_notebook(assignment, wrong)
                 submit(course, assignment, wrong.name, nb)
             autograde(course, assignment)
-            results[assignment] = (course, cell_scores(course, assignment))
+            ours = grade_class(assignment, course / "submitted", course / "ours",
+                               course_root=course, progress=False)
+            results[assignment] = (course, cell_scores(course, assignment), ours)
         return results[assignment]
 
     return run
@@ -120,7 +123,7 @@ def graded(tmp_path_factory):
 @pytest.mark.slow
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
 def test_solution_scores_full_marks_without_errors(assignment, graded):
-    course, scores = graded(assignment)
+    course, scores, _ = graded(assignment)
     points = notebooks.graded_cells(source_notebook(assignment))
     assert scores["solution"] == points
     nb = notebooks.read(course / "autograded" / "solution" / assignment / f"{assignment}.ipynb")
@@ -131,7 +134,7 @@ def test_solution_scores_full_marks_without_errors(assignment, graded):
 @pytest.mark.slow
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
 def test_blank_release_scores_zero_on_every_test(assignment, graded):
-    _, scores = graded(assignment)
+    _, scores, _ = graded(assignment)
     points = notebooks.graded_cells(source_notebook(assignment))
     assert scores["blank"] == {gid: 0.0 for gid in points}
 
@@ -149,10 +152,20 @@ def test_assignment_has_three_wrong_submissions(assignment):
     ids=lambda v: v if isinstance(v, str) else v.name,
 )
 def test_wrong_submission_loses_exactly_its_points(assignment, wrong, graded):
-    course, scores = graded(assignment)
+    course, scores, _ = graded(assignment)
     points = notebooks.graded_cells(source_notebook(assignment))
     lost = set(wrong.loses) | set(wrong.also_zero)
     expected = {gid: (0.0 if gid in lost else pts) for gid, pts in points.items()}
     assert scores[wrong.name] == expected
     for grade_id, words in wrong.loses.items():
         assert words in failure_text(course, wrong.name, assignment, grade_id), grade_id
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_our_sandboxed_grader_agrees_with_nbgrader(assignment, graded):
+    """Same submissions, same per-test scores: in the kernel (nbgrader) and out of it (ours)."""
+    _, scores, ours = graded(assignment)
+    by_student = {r.student_id: {t.grade_id: t.score for t in r.tests} for r in ours}
+    assert by_student == scores
+    assert {r.student_id: r.status for r in ours} == {s: "graded" for s in scores}
