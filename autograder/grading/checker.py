@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import ast
 import json
+import os
+import resource
 import sys
 from pathlib import Path
 from typing import Any
@@ -18,6 +20,25 @@ from autograder.errors import CheckFailure
 from autograder.grading import values
 from autograder.grading.plan import TestPlan
 from autograder.grading.results import TestResult
+
+CHECKER_ADDRESS_SPACE = 12 * 1024**3
+
+
+def warm(uses_keras: bool) -> None:
+    """Start a checker process: cap its memory, and pay the Keras import once, not per job.
+
+    This module imports neither Keras nor nbformat at the top, so a checker that does not need
+    them starts in a fraction of a second.
+    """
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    resource.setrlimit(resource.RLIMIT_AS, (CHECKER_ADDRESS_SPACE, CHECKER_ADDRESS_SPACE))
+    if uses_keras:
+        import keras  # noqa: F401
+
+
+def check_job(workspace: str, plans: list[TestPlan], imports: str, stopped: str):
+    """What a checker process runs for one submission (picklable, module level)."""
+    return check_workspace(Path(workspace), plans, imports, stopped)
 
 
 def read_cell_log(workspace: Path) -> dict[str, dict]:

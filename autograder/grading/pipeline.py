@@ -11,7 +11,6 @@ import concurrent.futures as cf
 import hashlib
 import multiprocessing
 import os
-import resource
 import shutil
 import threading
 from dataclasses import dataclass
@@ -25,7 +24,6 @@ from autograder.grading.results import SubmissionResult, TestResult
 
 REPO = Path(__file__).resolve().parents[2]
 GRADER_VERSION = "1"
-CHECKER_ADDRESS_SPACE = 12 * 1024**3
 
 
 @dataclass
@@ -141,17 +139,6 @@ def _driver_tampering(workspace: Path) -> list[str]:
 # -- the checks, in warm processes ----------------------------------------------------------------
 
 
-def _warm_checker(uses_keras: bool) -> None:
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-    resource.setrlimit(resource.RLIMIT_AS, (CHECKER_ADDRESS_SPACE, CHECKER_ADDRESS_SPACE))
-    if uses_keras:
-        import keras  # noqa: F401  (pay the import once per process, not per submission)
-
-
-def _check_job(workspace: str, plans: list[TestPlan], imports: str, stopped: str):
-    return checker.check_workspace(Path(workspace), plans, imports, stopped)
-
-
 class CheckPool:
     """Processes that import Keras once and run the checks of many submissions."""
 
@@ -164,12 +151,14 @@ class CheckPool:
     def _new_pool(self) -> cf.ProcessPoolExecutor:
         context = multiprocessing.get_context("spawn")
         return cf.ProcessPoolExecutor(
-            self.workers, mp_context=context, initializer=_warm_checker, initargs=(self.uses_keras,)
+            self.workers, mp_context=context, initializer=checker.warm, initargs=(self.uses_keras,)
         )
 
     def check(self, workspace: Path, task: Assignment, stopped: str) -> list[TestResult]:
         try:
-            future = self.pool.submit(_check_job, str(workspace), task.plans, task.imports, stopped)
+            future = self.pool.submit(
+                checker.check_job, str(workspace), task.plans, task.imports, stopped
+            )
             return future.result()
         except cf.process.BrokenProcessPool:
             with self.lock:

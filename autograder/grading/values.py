@@ -165,6 +165,24 @@ def _set_weights(model: Any, weights: list[np.ndarray]) -> None:
             "the exported weights do not belong to this model",
         )
     model.set_weights(weights)
+    _finalize_adapted_layers(model)
+
+
+def _finalize_adapted_layers(model: Any) -> None:
+    """Let adapted Normalization layers use the statistics just loaded into their weights.
+
+    ``set_weights`` fills a Normalization's ``mean`` and ``variance`` variables but, unlike
+    Keras's own loading, does not call ``finalize_state()``, so the rebuilt layer would go on
+    normalizing with mean 0 and variance 1 and compute something the student's model did not.
+    """
+    import keras
+
+    stack = list(getattr(model, "layers", []))
+    while stack:
+        layer = stack.pop()
+        if isinstance(layer, keras.layers.Normalization):
+            layer.finalize_state()
+        stack.extend(getattr(layer, "layers", []) if isinstance(layer, keras.Model) else [])
 
 
 def _compile_from(model: Any, config: dict) -> None:
