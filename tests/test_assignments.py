@@ -10,7 +10,6 @@
 from __future__ import annotations
 
 import re
-import shutil
 from pathlib import Path
 
 import pytest
@@ -22,6 +21,7 @@ from autograder.nbgrader_glue import (
     assignment_names,
     autograde,
     cell_scores,
+    generate,
     make_scratch_course,
     release_differences,
     submit,
@@ -105,7 +105,7 @@ def graded(tmp_path_factory):
     def run(assignment: str):
         if assignment not in results:
             course = make_scratch_course(into=tmp_path_factory.mktemp(assignment))
-            shutil.copytree(REPO / "assignments", course / "assignments", dirs_exist_ok=True)
+            generate(assignment, course)  # puts the assignment and its tests in the gradebook
             submit(course, assignment, "solution", source_notebook(assignment))
             submit(course, assignment, "blank", release_notebook(assignment))
             for wrong in for_assignment(assignment):

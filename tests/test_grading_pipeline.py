@@ -531,3 +531,14 @@ def test_fork_bomb_is_capped_and_cleaned_up(tmp_path):
     assert scores(result) == NONE
     nobody = [p for p in psutil.process_iter(["uids"]) if p.info["uids"].real == sandbox.NOBODY]
     assert nobody == []
+
+
+def test_a_test_cell_kept_with_its_hidden_tests_is_not_an_edit():
+    """A notebook made from the instructor's source (its hidden tests still in) is no cheat."""
+    from autograder.grading.intake import _unedited
+
+    original = "x = f(1)\nassert x == 1\n### BEGIN HIDDEN TESTS\ny = f(2)\n### END HIDDEN TESTS\n"
+    assert _unedited("x = f(1)\nassert x == 1\n", original)
+    assert _unedited(original, original)
+    assert not _unedited("x = f(1)\n", original)
+    assert not _unedited(original.replace("f(2)", "f(3)"), original)
