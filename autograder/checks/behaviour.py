@@ -1052,10 +1052,11 @@ def check_contrastive_loss_values(
     """:func:`check_contrastive_loss` on the loss's values for :func:`contrastive_cases`."""
     cases = contrastive_cases(margin)
     if not isinstance(values, (list, tuple)) or len(values) != len(cases):
+        length = len(values) if hasattr(values, "__len__") else "?"
         raise CheckFailure(
             "Contrastive loss runs",
             f"one loss value for each of the {len(cases)} test pairs",
-            f"{type(values).__name__} of length {len(values) if hasattr(values, '__len__') else '?'}",
+            f"{type(values).__name__} of length {length}",
             "your loss must take (y_true, distance) and return the loss",
         )
     table = {
