@@ -261,3 +261,22 @@ def _two_convs(x: Tensor, conv: type, filters: int) -> Tensor:
         x = conv(filters, 3, padding="same")(x)
         x = layers.BatchNormalization()(x)
     return x
+
+
+# -- Multiple inputs ------------------------------------------------------------------------------
+
+
+def two_input_classifier(
+    input_sizes: dict[str, int], units: int = 8, classes: int = 3, output: str = "output"
+) -> keras.Model:
+    """One Dense branch per named input, concatenated, then a softmax head named ``output``.
+
+    The inputs are declared in the order of ``input_sizes``, so a test can hand a training
+    helper a model whose inputs come in an unexpected order: fed by position it fails, fed by
+    name (a dict) it works.
+    """
+    inputs = [keras.Input(shape=(n,), name=name) for name, n in input_sizes.items()]
+    branches = [layers.Dense(units, activation="relu")(x) for x in inputs]
+    merged = layers.Concatenate()(branches) if len(branches) > 1 else branches[0]
+    outputs = layers.Dense(classes, activation="softmax", name=output)(merged)
+    return keras.Model(inputs, outputs, name="two_input_classifier")

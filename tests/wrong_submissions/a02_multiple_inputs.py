@@ -1,0 +1,143 @@
+"""Wrong submissions for 02_multiple_inputs: the mistakes of a first two-input model."""
+
+from tests.wrong_submissions import WrongSubmission
+
+_INPUTS = '''
+def build_wine_classifier(chemistry_train, appearance_train, units=16, num_classes=3):
+    chemistry = keras.Input(shape=(chemistry_train.shape[1],), name="chemistry")
+    appearance = keras.Input(shape=(appearance_train.shape[1],), name="appearance")
+'''
+
+_NORMS = '''
+    chemistry_norm = layers.Normalization()
+    chemistry_norm.adapt(chemistry_train)
+    appearance_norm = layers.Normalization()
+    appearance_norm.adapt(appearance_train)
+'''
+
+APPEARANCE_UNUSED = _INPUTS + '''
+    chemistry_norm = layers.Normalization()
+    chemistry_norm.adapt(chemistry_train)
+    c = layers.Dense(units, activation="relu")(chemistry_norm(chemistry))
+    cultivar = layers.Dense(num_classes, activation="softmax", name="cultivar")(c)
+    return keras.Model([chemistry, appearance], cultivar)
+'''
+
+JOINED_BEFORE_BRANCHES = _INPUTS + '''
+    both = layers.Concatenate()([chemistry, appearance])
+    norm = layers.Normalization()
+    norm.adapt(np.concatenate([chemistry_train, appearance_train], axis=1))
+    x = layers.Dense(units, activation="relu")(norm(both))
+    cultivar = layers.Dense(num_classes, activation="softmax", name="cultivar")(x)
+    return keras.Model([chemistry, appearance], cultivar)
+'''
+
+ONE_HEAD_PER_BRANCH = _INPUTS + _NORMS + '''
+    c = layers.Dense(units, activation="relu")(chemistry_norm(chemistry))
+    a = layers.Dense(units, activation="relu")(appearance_norm(appearance))
+    from_chemistry = layers.Dense(num_classes, activation="softmax", name="cultivar")(c)
+    from_appearance = layers.Dense(num_classes, activation="softmax", name="cultivar_2")(a)
+    return keras.Model([chemistry, appearance], [from_chemistry, from_appearance])
+'''
+
+NEVER_ADAPTED = _INPUTS + '''
+    c = layers.Dense(units, activation="relu")(layers.Normalization()(chemistry))
+    a = layers.Dense(units, activation="relu")(layers.Normalization()(appearance))
+    merged = layers.Concatenate()([c, a])
+    cultivar = layers.Dense(num_classes, activation="softmax", name="cultivar")(merged)
+    return keras.Model([chemistry, appearance], cultivar)
+'''
+
+UNNAMED_INPUTS = '''
+def build_wine_classifier(chemistry_train, appearance_train, units=16, num_classes=3):
+    chemistry = keras.Input(shape=(chemistry_train.shape[1],))
+    appearance = keras.Input(shape=(appearance_train.shape[1],))
+''' + _NORMS + '''
+    c = layers.Dense(units, activation="relu")(chemistry_norm(chemistry))
+    a = layers.Dense(units, activation="relu")(appearance_norm(appearance))
+    merged = layers.Concatenate()([c, a])
+    cultivar = layers.Dense(num_classes, activation="softmax", name="cultivar")(merged)
+    return keras.Model([chemistry, appearance], cultivar)
+'''
+
+SHAPES_WRITTEN_IN = '''
+def build_wine_classifier(chemistry_train, appearance_train, units=16, num_classes=3):
+    chemistry = keras.Input(shape=(9,), name="chemistry")
+    appearance = keras.Input(shape=(3,), name="appearance")
+''' + _NORMS + '''
+    c = layers.Dense(units, activation="relu")(chemistry_norm(chemistry))
+    a = layers.Dense(units, activation="relu")(appearance_norm(appearance))
+    merged = layers.Concatenate()([c, a])
+    cultivar = layers.Dense(num_classes, activation="softmax", name="cultivar")(merged)
+    return keras.Model([chemistry, appearance], cultivar)
+'''
+
+FED_BY_POSITION = '''
+def train_wine_classifier(model, chemistry, appearance, labels, epochs):
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    return model.fit([chemistry, appearance], labels, epochs=epochs, batch_size=16, verbose=0)
+'''
+
+WRONG_SUBMISSIONS = [
+    WrongSubmission(
+        name="appearance_unused",
+        why="the appearance input is declared but nothing connects it to the output",
+        replace={"build_wine_classifier": APPEARANCE_UNUSED},
+        loses={
+            "test_wine_fusion": "input `appearance` is never used",
+            "test_wine_normalization": "no Normalization layer after input `appearance`",
+            "test_wine_params": "fewer than expected",
+        },
+    ),
+    WrongSubmission(
+        name="joined_before_branches",
+        why="the raw inputs are concatenated first: one Normalization and one branch for both",
+        replace={"build_wine_classifier": JOINED_BEFORE_BRANCHES},
+        loses={
+            "test_wine_normalization": "the inputs were joined before each was normalized",
+            "test_wine_params": "Normalization's mean, variance and count",
+        },
+    ),
+    WrongSubmission(
+        name="one_head_per_branch",
+        why="each branch gets its own softmax head: the branches never meet in a merge",
+        replace={"build_wine_classifier": ONE_HEAD_PER_BRANCH},
+        loses={
+            "test_wine_interface": "cultivar_2",
+            "test_wine_fusion": "your branches are never merged",
+            "test_wine_params": "Parameter count",
+        },
+    ),
+    WrongSubmission(
+        name="never_adapted",
+        why="the Normalization layers were never adapted: same parameter counts, no scaling",
+        replace={"build_wine_classifier": NEVER_ADAPTED},
+        loses={"test_wine_normalization": "the layer was never adapted"},
+    ),
+    WrongSubmission(
+        name="unnamed_inputs",
+        why="the inputs keep their automatic names, so nothing can feed them by name",
+        replace={"build_wine_classifier": UNNAMED_INPUTS},
+        loses={
+            "test_wine_interface": "an unnamed input (None, 9)",
+            "test_wine_fusion": "name each input when you create it",
+            "test_wine_normalization": "an input named `chemistry`",
+        },
+    ),
+    WrongSubmission(
+        name="shapes_written_in",
+        why="the example's column counts are written in: the hidden configuration breaks",
+        replace={"build_wine_classifier": SHAPES_WRITTEN_IN},
+        loses={
+            "test_wine_interface": "`chemistry` (None, 5) and `appearance` (None, 2)",
+            "test_wine_fusion": "the model runs on a batch of inputs",
+            "test_wine_params": "140 trainable",
+        },
+    ),
+    WrongSubmission(
+        name="fed_by_position",
+        why="fit gets a list, so the arrays reach the inputs in declaration order, not by name",
+        replace={"train_wine_classifier": FED_BY_POSITION},
+        loses={"test_train_by_name": "incompatible with the layer"},
+    ),
+]
