@@ -33,6 +33,9 @@ def warm(uses_keras: bool) -> None:
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     resource.setrlimit(resource.RLIMIT_AS, (CHECKER_ADDRESS_SPACE, CHECKER_ADDRESS_SPACE))
     if uses_keras:
+        from autograder.course.session import quiet_tensorflow
+
+        quiet_tensorflow()  # TensorFlow's start-up lines would litter the instructor's terminal
         import keras  # noqa: F401
 
 
