@@ -340,6 +340,8 @@ def test_reset_restarts_automatic_names():
 def test_quiet_tensorflow_hides_library_noise_but_not_warnings_about_your_code(monkeypatch):
     monkeypatch.delenv("TF_CPP_MIN_LOG_LEVEL", raising=False)
     with warnings.catch_warnings(record=True) as caught:  # restores the filters afterwards
+        warnings.resetwarnings()  # start from Python's defaults, whatever PYTHONWARNINGS says
+        warnings.simplefilter("default")
         course.quiet_tensorflow()
         course.quiet_tensorflow()  # calling it twice is harmless
         warnings.warn("an old API", DeprecationWarning, stacklevel=1)
