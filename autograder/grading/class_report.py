@@ -17,7 +17,7 @@ import statistics
 from collections import Counter
 from pathlib import Path
 
-from autograder.grading.feedback import explain_status, format_points, scrub
+from autograder.grading.feedback import PAGE, explain_status, format_points, scrub
 from autograder.grading.results import STATUSES, SubmissionResult
 
 MESSAGES_PER_TEST = 5
@@ -319,19 +319,6 @@ def _table(header: tuple[str, ...], rows: list[tuple[str, ...]], css_class: str 
 def _esc(text: object) -> str:
     return html.escape(str(text), quote=True)
 
-
-PAGE = """<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<title>{title}</title>
-<style>{css}</style>
-</head>
-<body>
-{body}
-</body>
-</html>
-"""
 
 CSS = """
 body { font-family: system-ui, -apple-system, "Segoe UI", sans-serif; max-width: 60rem;
