@@ -49,6 +49,7 @@ def assignment_names(root: Path = REPO) -> list[str]:
 def make_scratch_course(root: Path = REPO, into: Path | None = None) -> Path:
     """A throwaway course directory with our config and sources, and a gradebook of its own."""
     scratch = Path(into or tempfile.mkdtemp(prefix="course-"))
+    scratch.mkdir(parents=True, exist_ok=True)
     shutil.copy2(root / "nbgrader_config.py", scratch / "nbgrader_config.py")
     shutil.copytree(
         root / SOURCE,

@@ -2,7 +2,7 @@
 
 Each student starts from the released notebook (what a student really receives) and fills the
 answer cells: with the instructor's answers, with a right answer written another way, with one
-of the realistic mistakes the test suite already knows (``tests/wrong_submissions``), or with a
+of the realistic mistakes the test suite already knows (``tests/submissions``), or with a
 fault a grader must survive (a syntax error, a cell that never ends, a crash, tampering).
 """
 
@@ -51,7 +51,9 @@ def sample_class(assignment: str, into: Path, root: Path = REPO) -> list[str]:
     right = answers(source)
     first, last = next(iter(right)), list(right)[-1]
     students = {"ada_correct": filled(release, right), "bob_blank": release}
-    for i, wrong in enumerate(_wrong_submissions(assignment)[:2]):
+    for i, other in enumerate(_known_answers(assignment, "right_for")[:2]):
+        students[f"correct_{i + 1}_{other.name}"] = filled(release, {**right, **other.replace})
+    for i, wrong in enumerate(_known_answers(assignment, "wrong_for")[:2]):
         students[f"partial_{i + 1}_{wrong.name}"] = filled(release, {**right, **wrong.replace})
     for name, code in FAULTS.items():
         target = first if name in ("syntax_error", "tampering") else last
@@ -63,10 +65,10 @@ def sample_class(assignment: str, into: Path, root: Path = REPO) -> list[str]:
     return sorted(students)
 
 
-def _wrong_submissions(assignment: str) -> list:
-    """The realistic mistakes the test suite defines for this assignment, if it is at hand."""
+def _known_answers(assignment: str, kind: str) -> list:
+    """The test suite's right (``right_for``) or wrong (``wrong_for``) answers, if at hand."""
     try:
-        from tests.wrong_submissions import for_assignment
+        from tests import submissions
     except ImportError:  # an installed package without the repository's tests
         return []
-    return for_assignment(assignment)
+    return getattr(submissions, kind)(assignment)

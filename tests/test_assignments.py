@@ -4,7 +4,8 @@
 - no solution code and no hidden-test text appears in the release;
 - autograding the solution gives full marks, with no error in any cell;
 - autograding the untouched release gives zero on every graded test, without crashing;
-- each realistic wrong submission loses exactly the points it should, for the stated reason.
+- each realistic wrong submission loses exactly the points it should, for the stated reason;
+- each right answer written in another style scores full marks.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from autograder.nbgrader_glue import (
     release_differences,
     submit,
 )
-from tests.wrong_submissions import for_assignment
+from tests.submissions import right_for, wrong_for
 
 ASSIGNMENTS = assignment_names() if (REPO / "solutions").exists() else []
 MARKED = re.compile(r"### BEGIN (SOLUTION|HIDDEN TESTS)\n(.*?)### END \1", re.S)
@@ -80,9 +81,10 @@ def test_notebooks_are_committed_without_outputs(assignment):
     assert not notebooks.has_outputs(release_notebook(assignment))
 
 
-def wrong_submission_notebook(assignment: str, wrong):
+def student_notebook(assignment: str, answer):
+    """The solution with some answer cells replaced by a student's (right or wrong) code."""
     nb = source_notebook(assignment)
-    for grade_id, source in wrong.replace.items():
+    for grade_id, source in answer.replace.items():
         notebooks.cell_by_grade_id(nb, grade_id).source = source
     return nb
 
@@ -107,10 +109,10 @@ def graded(tmp_path_factory):
             autograde(course, assignment)
             ours_in = course / "ours_submissions"
             shutil.copytree(course / "submitted", ours_in)
-            for wrong in for_assignment(assignment):
-                folder = ours_in / wrong.name
+            for answer in wrong_for(assignment) + right_for(assignment):
+                folder = ours_in / answer.name
                 folder.mkdir(parents=True)
-                nb = wrong_submission_notebook(assignment, wrong)
+                nb = student_notebook(assignment, answer)
                 notebooks.write(nb, folder / f"{assignment}.ipynb")
             ours = grade_class(assignment, ours_in, course / "ours", course_root=course,
                                progress=False)
@@ -143,13 +145,19 @@ def test_blank_release_scores_zero_on_every_test(assignment, graded):
 @pytest.mark.slow
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
 def test_assignment_has_three_wrong_submissions(assignment):
-    assert len(for_assignment(assignment)) >= 3
+    assert len(wrong_for(assignment)) >= 3
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_assignment_has_two_right_answers_in_other_styles(assignment):
+    assert len(right_for(assignment)) >= 2
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize(
     "assignment,wrong",
-    [(a, w) for a in ASSIGNMENTS for w in for_assignment(a)],
+    [(a, w) for a in ASSIGNMENTS for w in wrong_for(a)],
     ids=lambda v: v if isinstance(v, str) else v.name,
 )
 def test_wrong_submission_loses_exactly_its_points(assignment, wrong, graded):
@@ -163,6 +171,22 @@ def test_wrong_submission_loses_exactly_its_points(assignment, wrong, graded):
     messages = {t.grade_id: t.message for t in result.tests}
     for grade_id, words in wrong.loses.items():
         assert words in messages[grade_id], grade_id
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    "assignment,right",
+    [(a, r) for a in ASSIGNMENTS for r in right_for(a)],
+    ids=lambda v: v if isinstance(v, str) else v.name,
+)
+def test_right_answer_in_another_style_scores_full_marks(assignment, right, graded):
+    """The tests grade the model a student built, not the instructor's way of writing it."""
+    _, _, ours = graded(assignment)
+    points = notebooks.graded_cells(source_notebook(assignment))
+    result = ours[right.name]
+    assert result.status == "graded", result.notes
+    failures = {t.grade_id: t.message for t in result.tests if t.score != points[t.grade_id]}
+    assert failures == {}
 
 
 @pytest.mark.slow

@@ -231,6 +231,7 @@ def _check_output_shapes(outputs: dict[str, np.ndarray], expected: ShapeSpec, ba
     if isinstance(expected, Mapping):
         wanted = {name: tuple(shape) for name, shape in expected.items()}
         _check_output_names(list(outputs), list(wanted))
+        labels = {name: f"output `{name}`" for name in wanted}
     else:
         if len(outputs) != 1:
             raise CheckFailure(
@@ -240,11 +241,12 @@ def _check_output_shapes(outputs: dict[str, np.ndarray], expected: ShapeSpec, ba
                 "this task asks for a single output tensor",
             )
         wanted = {next(iter(outputs)): tuple(expected)}
+        labels = {name: "the output" for name in wanted}  # its name may be Keras's invention
     for name, shape in wanted.items():
         found = tuple(outputs[name].shape)
         if not _compatible((batch, *shape), found):
             raise CheckFailure(
-                f"Shape of output `{name}`",
+                f"Shape of {labels[name]}",
                 format_shape((batch, *shape)),
                 format_shape(found),
                 "the first number is the batch; check the units, filters or strides of the "
@@ -543,21 +545,25 @@ def _identity(x: Any) -> Any:
 def _pair_outputs(
     wanted: dict[str, np.ndarray], found: dict[str, np.ndarray]
 ) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """Outputs paired by name, keyed by how a message should call them.
+
+    A single output is "the output": its layer name may be one Keras made up (``dense_3``),
+    which would only confuse a student.
+    """
     if len(wanted) == 1 and len(found) == 1:
-        name = next(iter(wanted))
-        return {name: (wanted[name], next(iter(found.values())))}
+        return {"the output": (next(iter(wanted.values())), next(iter(found.values())))}
     _check_output_names(list(found), list(wanted))
-    return {name: (wanted[name], found[name]) for name in wanted}
+    return {f"output `{name}`": (wanted[name], found[name]) for name in wanted}
 
 
 def _compare_constant_outputs(
     name: str, ref: np.ndarray, out: np.ndarray, value: float, rtol: float, atol: float
 ) -> None:
     if not np.all(np.isfinite(ref)):
-        raise ValueError(f"reference output {name!r} overflows at {value}; use a smaller value")
+        raise ValueError(f"reference {name} overflows at {value}; use a smaller value")
     if out.shape != ref.shape:
         raise CheckFailure(
-            f"Shape of output `{name}`",
+            f"Shape of {name}",
             format_shape(ref.shape),
             format_shape(out.shape),
             "check the filters, units, strides and padding of the layers leading to it",
@@ -567,7 +573,7 @@ def _compare_constant_outputs(
     if np.isfinite(diff) and diff <= atol + rtol * scale:
         return
     raise CheckFailure(
-        f"Constant-weight test of output `{name}`",
+        f"Constant-weight test of {name}",
         f"with every weight set to {value}, the same numbers as the reference "
         f"(largest |value| {scale:.4g})",
         f"outputs that differ by up to {diff:.4g}",

@@ -59,8 +59,9 @@ def write_class_report(results: list[SubmissionResult], out_dir: Path, assignmen
         ]
     )
     path = out_dir / "report.html"
-    path.write_text(PAGE.format(title=_esc(f"Class report: {assignment}"), css=CSS, body=body),
-                    encoding="utf-8")
+    path.write_text(
+        PAGE.format(title=_esc(f"Class report: {assignment}"), css=CSS, body=body), encoding="utf-8"
+    )
     return path
 
 
@@ -73,13 +74,14 @@ def summary_line(results: list[SubmissionResult]) -> str:
     graded = [r.score for r in results if r.status == "graded"]
     top = format_points(max_score(results))
     if graded:
-        centre = (f"mean {statistics.mean(graded):.2f} / {top}, "
-                  f"median {statistics.median(graded):g} / {top}")
+        centre = (
+            f"mean {statistics.mean(graded):.2f} / {top}, "
+            f"median {statistics.median(graded):g} / {top}"
+        )
     else:
         centre = "no graded submissions to average"
     needs = sum(r.needs_human for r in results)
-    return (f"{len(results)} submissions, {len(graded)} graded: {centre}; "
-            f"{needs} need a human.")
+    return f"{len(results)} submissions, {len(graded)} graded: {centre}; {needs} need a human."
 
 
 def max_score(results: list[SubmissionResult]) -> float:
@@ -92,9 +94,11 @@ def _sandbox_banner(results: list[SubmissionResult]) -> str:
     if not unsandboxed:
         return ""
     names = ", ".join(unsandboxed)
-    return (f"<p class='banner'>Warning: {len(unsandboxed)} submission(s) were graded without "
-            f"a sandbox: the student's code could read the tests and the solutions. "
-            f"({_esc(names)})</p>")
+    return (
+        f"<p class='banner'>Warning: {len(unsandboxed)} submission(s) were graded without "
+        f"a sandbox: the student's code could read the tests and the solutions. "
+        f"({_esc(names)})</p>"
+    )
 
 
 def _status_table(results: list[SubmissionResult]) -> str:
@@ -168,8 +172,10 @@ def _failure_table(results: list[SubmissionResult]) -> str:
 
 def _histogram_caption(results: list[SubmissionResult]) -> str:
     left_out = sum(r.status == "missing" for r in results)
-    return ("Graded submissions, with the other statuses stacked on top. "
-            f"{left_out} missing submission(s) are left out.")
+    caption = "Graded submissions, with the other statuses stacked on top."
+    if left_out:
+        caption += f" Left out: {left_out} missing submission{'s' if left_out > 1 else ''}."
+    return caption
 
 
 # -- figures --------------------------------------------------------------------------------------
@@ -180,15 +186,24 @@ def score_histogram_png(results: list[SubmissionResult]) -> bytes:
     top = max_score(results) or 1.0
     groups = [
         ("graded", [r.score for r in results if r.status == "graded"], "#3b7dd8"),
-        ("other status", [r.score for r in results if r.status not in ("graded", "missing")],
-         "#f0a202"),
+        (
+            "other status",
+            [r.score for r in results if r.status not in ("graded", "missing")],
+            "#f0a202",
+        ),
     ]
     groups = [g for g in groups if g[1]]
     edges = _bin_edges(top)
     fig, ax = _new_figure(6.4, 3.4)
     if groups:
-        ax.hist([g[1] for g in groups], bins=edges, stacked=True, label=[g[0] for g in groups],
-                color=[g[2] for g in groups], edgecolor="white")
+        ax.hist(
+            [g[1] for g in groups],
+            bins=edges,
+            stacked=True,
+            label=[g[0] for g in groups],
+            color=[g[2] for g in groups],
+            edgecolor="white",
+        )
         ax.legend(frameon=False)
     else:
         ax.text(0.5, 0.5, "no scores to show", ha="center", va="center", transform=ax.transAxes)
@@ -239,8 +254,13 @@ def pass_rate_png(results: list[SubmissionResult]) -> bytes:
     bars = ax.barh(names, shares, color="#2e9d4f")
     for bar, name in zip(bars, names, strict=True):
         passed, total = rates[name]
-        ax.text(min(bar.get_width() + 1, 88), bar.get_y() + bar.get_height() / 2,
-                f"{passed}/{total}", va="center", fontsize=8)
+        ax.text(
+            min(bar.get_width() + 1, 88),
+            bar.get_y() + bar.get_height() / 2,
+            f"{passed}/{total}",
+            va="center",
+            fontsize=8,
+        )
     ax.set_xlim(0, 100)
     ax.set_xlabel("submissions that passed (%)")
     return _png(fig)
@@ -274,42 +294,57 @@ def format_table(results: list[SubmissionResult]) -> str:
     """A plain-text table, one row per submission, for printing after a grading run."""
     header = ("student", "score", "status", "note")
     rows = [
-        (r.student_id, f"{format_points(r.score)}/{format_points(r.max_score)}", r.status,
-         short_note(r))
+        (
+            r.student_id,
+            f"{format_points(r.score)}/{format_points(r.max_score)}",
+            r.status,
+            short_note(r),
+        )
         for r in results
     ]
     widths = [max(len(row[i]) for row in [header, *rows]) for i in range(3)]
-    lines = [_text_row(header, widths), _text_row(tuple("-" * w for w in widths) + ("-" * 4,),
-                                                  widths)]
+    lines = [
+        _text_row(header, widths),
+        _text_row(tuple("-" * w for w in widths) + ("-" * 4,), widths),
+    ]
     lines += [_text_row(row, widths) for row in rows]
     return "\n".join(lines)
 
 
 def short_note(result: SubmissionResult) -> str:
     """The first reason on one short line; empty when there is nothing to say."""
-    reason = human_reason(result) if result.needs_human else "; ".join(
-        scrub(n) for n in result.notes if str(n).strip())
+    reason = (
+        human_reason(result)
+        if result.needs_human
+        else "; ".join(scrub(n) for n in result.notes if str(n).strip())
+    )
     line = " ".join(reason.split())
     return line if len(line) <= NOTE_WIDTH else line[: NOTE_WIDTH - 3] + "..."
 
 
 def _text_row(cells: tuple[str, ...], widths: list[int]) -> str:
     padded = [cell.ljust(width) for cell, width in zip(cells[: len(widths)], widths, strict=True)]
-    return "  ".join(padded + list(cells[len(widths):])).rstrip()
+    return "  ".join(padded + list(cells[len(widths) :])).rstrip()
 
 
 # -- html helpers ---------------------------------------------------------------------------------
 
 
-def _table(header: tuple[str, ...], rows: list[tuple[str, ...]], css_class: str = "",
-           raw_last: bool = False) -> str:
+def _table(
+    header: tuple[str, ...],
+    rows: list[tuple[str, ...]],
+    css_class: str = "",
+    raw_last: bool = False,
+) -> str:
     """An HTML table; every cell is escaped except the last one when RAW_LAST says it is HTML."""
     head = "".join(f"<th>{_esc(h)}</th>" for h in header)
     body = "".join(
-        "<tr>" + "".join(
+        "<tr>"
+        + "".join(
             f"<td>{cell if raw_last and i == len(row) - 1 else _esc(cell)}</td>"
             for i, cell in enumerate(row)
-        ) + "</tr>"
+        )
+        + "</tr>"
         for row in rows
     )
     attribute = f" class='{css_class}'" if css_class else ""

@@ -111,27 +111,33 @@ def build_job(
     cells: list[dict] = []
     tamper: list[str] = []
     seen: set[str] = set()
-    for cell in intake.notebook.cells if intake.notebook else []:
-        if cell.cell_type != "code":
-            continue
+    cells_in = intake.notebook.cells if intake.notebook else []
+    code_cells = [c for c in cells_in if c.cell_type == "code"]
+    for number, cell in enumerate(code_cells, start=1):
         grade_id = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
+        name = _cell_name(number, grade_id)
         if grade_id in by_id and grade_id not in seen:
             seen.add(grade_id)
             if not _unedited(cell.source, by_id[grade_id].source):
                 tamper.append(f"test cell {grade_id} was edited (the original was run)")
-            cells.append(_probe_cell(by_id[grade_id]))
+            cells.append(_probe_cell(by_id[grade_id]) | {"name": name})
         elif grade_id in locked:
-            cells.append({"kind": "code", "source": locked[grade_id]})
+            cells.append({"kind": "code", "source": locked[grade_id], "name": name})
         elif grade_id in by_id:
             tamper.append(f"test cell {grade_id} appears twice (the copy was ignored)")
         else:
-            cells.append({"kind": "code", "source": cell.source})
+            cells.append({"kind": "code", "source": cell.source, "name": name})
     for plan in plans:
         if plan.grade_id not in seen:
             tamper.append(f"test cell {plan.grade_id} was deleted (the original was run)")
-            cells.append(_probe_cell(plan))
+            cells.append(_probe_cell(plan) | {"name": f"test cell `{plan.grade_id}`"})
     preload = ["keras"] if "keras" in "\n".join(c.source for c in source.cells) else []
     return {"cells": cells, "preload": preload}, tamper
+
+
+def _cell_name(number: int, grade_id: str | None) -> str:
+    """How a message names a cell so the student finds it: its place, and its id if any."""
+    return f"code cell {number}" + (f" (`{grade_id}`)" if grade_id else "")
 
 
 def _probe_cell(plan: TestPlan) -> dict:

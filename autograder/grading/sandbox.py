@@ -63,8 +63,12 @@ def sandbox_available() -> bool:
 
 
 def run(
-    workspace: Path, limits: Limits | None = None, use_sandbox: bool | None = None
+    workspace: Path,
+    limits: Limits | None = None,
+    use_sandbox: bool | None = None,
+    cell_names: list[str] | None = None,
 ) -> Outcome:
+    """Run the driver on WORKSPACE; CELL_NAMES say in messages which cell hit a time limit."""
     limits = limits or DEFAULT_LIMITS
     workspace = workspace.resolve()
     sandboxed = sandbox_available() if use_sandbox is None else use_sandbox
@@ -87,7 +91,7 @@ def run(
     os.close(write_fd)
     output = _CappedReader(proc.stdout, limits.output_bytes)
     events = _EventReader(read_fd)
-    outcome = _watch(proc, events, limits, started)
+    outcome = _watch(proc, events, limits, started, cell_names or [])
     _kill_tree(proc)
     output.join()
     events.join()
@@ -102,7 +106,13 @@ def run(
     return outcome
 
 
-def _watch(proc: subprocess.Popen, events: _EventReader, limits: Limits, started: float):
+def _watch(
+    proc: subprocess.Popen,
+    events: _EventReader,
+    limits: Limits,
+    started: float,
+    cell_names: list[str],
+):
     while True:
         try:
             proc.wait(timeout=0.25)
@@ -116,9 +126,9 @@ def _watch(proc: subprocess.Popen, events: _EventReader, limits: Limits, started
             )
         cell = events.running_cell()
         if cell is not None and now - cell[1] > limits.cell_seconds:
-            return Outcome(
-                "timed_out", f"cell {cell[0] + 1} ran longer than {limits.cell_seconds:.0f} s"
-            )
+            index = cell[0]
+            name = cell_names[index] if 0 <= index < len(cell_names) else f"cell {index + 1}"
+            return Outcome("timed_out", f"{name} ran longer than {limits.cell_seconds:.0f} s")
         rss = _tree_rss(proc.pid)
         if rss > limits.memory_bytes:
             return Outcome(

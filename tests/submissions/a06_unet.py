@@ -1,6 +1,6 @@
 """Realistic wrong submissions for 06_unet."""
 
-from tests.wrong_submissions import WrongSubmission
+from tests.submissions import WrongSubmission
 
 CONV_BLOCK_SKIP_AFTER_POOLING = '''
 def conv_block(x, n_filters, dropout=0.0, max_pooling=True):

@@ -1,6 +1,6 @@
 """Realistic wrong submissions for 05_skip_connections_resnet."""
 
-from tests.wrong_submissions import WrongSubmission
+from tests.submissions import WrongSubmission
 
 IDENTITY_ADD_AFTER_RELU = '''
 def identity_block(x, filters):

@@ -1,7 +1,7 @@
 """Wrong submissions for 04_shared_layers_and_branches: copies where sharing was asked for,
 towers in sequence instead of side by side, an autoencoder that rebuilds its encoder."""
 
-from tests.wrong_submissions import WrongSubmission
+from tests.submissions import WrongSubmission
 
 MATCHER_WITH_COPIES = """
 def build_matcher(n_features=16, embed_units=8):
@@ -100,7 +100,7 @@ WRONG_SUBMISSIONS = [
         name="pool_without_projection",
         why="the pooling tower passes the input's channels through without its 1x1 conv",
         replace={"inception_block": POOL_WITHOUT_PROJECTION},
-        loses={"test_inception_block": "Shape of output"},
+        loses={"test_inception_block": "Shape of the output"},
     ),
     WrongSubmission(
         name="valid_padding",
@@ -118,6 +118,6 @@ WRONG_SUBMISSIONS = [
         name="autoencoder_flat_output",
         why="the reconstruction is left as a flat vector of pixels, not reshaped to the image",
         replace={"build_autoencoder": AUTOENCODER_FLAT_OUTPUT},
-        loses={"test_autoencoder_shapes": "Shape of output"},
+        loses={"test_autoencoder_shapes": "Shape of the output"},
     ),
 ]

@@ -1,6 +1,6 @@
 """Wrong submissions for 07_siamese_networks: the mistakes students make with Siamese models."""
 
-from tests.wrong_submissions import WrongSubmission
+from tests.submissions import WrongSubmission
 
 TWO_TOWERS = '''
 def build_siamese(input_shape=(28, 28), embedding_dim=16):

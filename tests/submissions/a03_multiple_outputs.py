@@ -1,6 +1,6 @@
 """Wrong submissions for 03_multiple_outputs: the mistakes students make with several outputs."""
 
-from tests.wrong_submissions import WrongSubmission
+from tests.submissions import WrongSubmission
 
 _BUILD_HEAD = """
 def build_multitask_model(input_shape=(28, 28), n_classes=10, trunk_units=64):

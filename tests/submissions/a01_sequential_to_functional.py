@@ -1,6 +1,6 @@
 """Wrong submissions for 01_sequential_to_functional: the mistakes of a first Functional model."""
 
-from tests.wrong_submissions import WrongSubmission
+from tests.submissions import WrongSubmission
 
 FUNCTIONAL_BUILT_AS_STACK = '''
 def build_functional_classifier(hidden_units=128, num_classes=10):

@@ -1,6 +1,6 @@
 """Wrong submissions for 08_capstone: the mistakes students make when a model grows."""
 
-from tests.wrong_submissions import WrongSubmission
+from tests.submissions import WrongSubmission
 
 _INPUTS = '''
 def build_capstone(meta_train, image_shape=(28, 28, 1), n_classes=10, filters=8):

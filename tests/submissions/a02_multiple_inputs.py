@@ -1,6 +1,6 @@
 """Wrong submissions for 02_multiple_inputs: the mistakes of a first two-input model."""
 
-from tests.wrong_submissions import WrongSubmission
+from tests.submissions import WrongSubmission
 
 _INPUTS = '''
 def build_wine_classifier(chemistry_train, appearance_train, units=16, num_classes=3):

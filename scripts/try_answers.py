@@ -1,0 +1,70 @@
+"""Grade an assignment's known answers (tests/submissions) and say which ones misbehave.
+
+For authors of an assignment: faster than the full test suite because nbgrader is not run,
+only our sandboxed grader, on the solution and every right and wrong answer (or those whose
+name contains --only).
+
+    .venv/bin/python scripts/try_answers.py 05_skip_connections_resnet [--only identity]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from autograder import notebooks  # noqa: E402
+from autograder.grading.pipeline import grade_class  # noqa: E402
+from autograder.nbgrader_glue import REPO  # noqa: E402
+from tests.submissions import right_for, wrong_for  # noqa: E402
+
+
+def expected_scores(answer, points: dict[str, float]) -> dict[str, float]:
+    lost = set(getattr(answer, "loses", {})) | set(getattr(answer, "also_zero", ()))
+    return {gid: (0.0 if gid in lost else pts) for gid, pts in points.items()}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("assignment")
+    parser.add_argument("--only", default="")
+    args = parser.parse_args()
+    source = REPO / "solutions" / args.assignment / f"{args.assignment}.ipynb"
+    points = notebooks.graded_cells(notebooks.read(source))
+    answers = [a for a in wrong_for(args.assignment) + right_for(args.assignment)
+               if args.only in a.name]
+    with tempfile.TemporaryDirectory(prefix="try-answers-") as tmp:
+        subs = Path(tmp) / "submissions"
+        for answer in answers:
+            nb = notebooks.read(source)
+            for grade_id, code in answer.replace.items():
+                notebooks.cell_by_grade_id(nb, grade_id).source = code
+            (subs / answer.name).mkdir(parents=True)
+            notebooks.write(nb, subs / answer.name / f"{args.assignment}.ipynb")
+        results = grade_class(args.assignment, subs, Path(tmp) / "out", progress=False)
+    by_name = {a.name: a for a in answers}
+    bad = 0
+    for result in results:
+        answer = by_name[result.student_id]
+        got = {t.grade_id: t.score for t in result.tests}
+        ok = result.status == "graded" and got == expected_scores(answer, points)
+        words = getattr(answer, "loses", {})
+        messages = {t.grade_id: t.message for t in result.tests}
+        ok = ok and all(w in messages.get(gid, "") for gid, w in words.items())
+        bad += not ok
+        print(f"{'ok ' if ok else 'BAD'} {result.student_id}: {result.status} {got}")
+        if not ok:
+            print(f"    expected {expected_scores(answer, points)}; notes {result.notes}")
+            for t in result.tests:
+                if t.message.strip():
+                    print(f"    [{t.grade_id}] " + t.message.strip().replace("\n", "\n        "))
+    return 1 if bad else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
