@@ -24,11 +24,6 @@ from autograder.nbgrader_glue import REPO  # noqa: E402
 from tests.submissions import right_for, wrong_for  # noqa: E402
 
 
-def expected_scores(answer, points: dict[str, float]) -> dict[str, float]:
-    lost = set(getattr(answer, "loses", {})) | set(getattr(answer, "also_zero", ()))
-    return {gid: (0.0 if gid in lost else pts) for gid, pts in points.items()}
-
-
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("assignment")
@@ -52,14 +47,13 @@ def main() -> int:
     for result in results:
         answer = by_name[result.student_id]
         got = {t.grade_id: t.score for t in result.tests}
-        ok = result.status == "graded" and got == expected_scores(answer, points)
-        words = getattr(answer, "loses", {})
+        ok = result.status == "graded" and got == answer.expected_scores(points)
         messages = {t.grade_id: t.message for t in result.tests}
-        ok = ok and all(w in messages.get(gid, "") for gid, w in words.items())
+        ok = ok and all(w in messages.get(gid, "") for gid, w in answer.loses.items())
         bad += not ok
         print(f"{'ok ' if ok else 'BAD'} {result.student_id}: {result.status} {got}")
         if not ok:
-            print(f"    expected {expected_scores(answer, points)}; notes {result.notes}")
+            print(f"    expected {answer.expected_scores(points)}; notes {result.notes}")
             for t in result.tests:
                 if t.message.strip():
                     print(f"    [{t.grade_id}] " + t.message.strip().replace("\n", "\n        "))

@@ -163,11 +163,9 @@ def test_assignment_has_two_right_answers_in_other_styles(assignment):
 def test_wrong_submission_loses_exactly_its_points(assignment, wrong, graded):
     _, _, ours = graded(assignment)
     points = notebooks.graded_cells(source_notebook(assignment))
-    lost = set(wrong.loses) | set(wrong.also_zero)
-    expected = {gid: (0.0 if gid in lost else pts) for gid, pts in points.items()}
     result = ours[wrong.name]
     assert result.status == "graded", result.notes
-    assert {t.grade_id: t.score for t in result.tests} == expected
+    assert {t.grade_id: t.score for t in result.tests} == wrong.expected_scores(points)
     messages = {t.grade_id: t.message for t in result.tests}
     for grade_id, words in wrong.loses.items():
         assert words in messages[grade_id], grade_id

@@ -27,12 +27,21 @@ class WrongSubmission:
     why: str = ""  # the mistake, in a sentence, for people reading the test
     also_zero: tuple[str, ...] = field(default=())  # tests that fail as a knock-on effect
 
+    def expected_scores(self, points: dict[str, float]) -> dict[str, float]:
+        """Test grade_id -> the score this answer must get, given each test's points."""
+        lost = set(self.loses) | set(self.also_zero)
+        return {gid: (0.0 if gid in lost else pts) for gid, pts in points.items()}
+
 
 @dataclass(frozen=True)
 class RightSubmission:
     name: str
     replace: dict[str, str]  # answer cell grade_id -> the student's (correct) cell source
     why: str = ""  # what makes this style different, in a sentence
+    loses: dict[str, str] = field(default_factory=dict)  # nothing: full marks
+
+    def expected_scores(self, points: dict[str, float]) -> dict[str, float]:
+        return dict(points)
 
 
 def _module(assignment: str):
