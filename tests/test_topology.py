@@ -9,6 +9,7 @@ from autograder import reference_models as rm
 from autograder.checks.topology import (
     check_multi_input_fusion,
     check_output_branches,
+    check_parallel_branches,
     check_residual_blocks,
     check_shared_layers,
     check_shared_tower,
@@ -468,6 +469,62 @@ def test_skip_from_the_block_input_fails():
 def test_wrong_number_of_levels_fails():
     with pytest.raises(CheckFailure, match="3 skips, one per level"):
         check_unet_skips(small_unet(), levels=3)
+
+
+# =================================================================================================
+# Parallel branches
+# =================================================================================================
+
+
+def inception(wiring="parallel", merge="concatenate"):
+    """Four towers joined at the end: side by side, or one of the ways students chain them."""
+    x = keras.Input((8, 8, 3), name="x")
+    t1 = layers.Conv2D(4, 1, activation="relu")(x)
+    reduce3 = layers.Conv2D(4, 1, activation="relu")(t1 if wiring == "sequence" else x)
+    t3 = layers.Conv2D(4, 3, padding="same", activation="relu")(reduce3)
+    # "shared_intermediate": the 5x5 tower grows out of the 3x3 tower's 1x1 reduction
+    reduce5 = reduce3 if wiring == "shared_intermediate" else layers.Conv2D(4, 1)(x)
+    t5 = layers.Conv2D(4, 5, padding="same", activation="relu")(reduce5)
+    pooled = layers.MaxPooling2D(3, strides=1, padding="same")(x)
+    tp = layers.Conv2D(4, 1, activation="relu")(pooled)
+    towers = [x if wiring == "identity_tower" else t1, t3, t5, tp]
+    if wiring == "three":
+        towers = towers[:3]
+    joined = layers.concatenate(towers) if merge == "concatenate" else layers.Concatenate()(towers)
+    return keras.Model(x, joined)
+
+
+@pytest.mark.parametrize("merge", ["concatenate", "Concatenate"])
+def test_parallel_towers_pass(merge):
+    join = check_parallel_branches(inception(merge=merge), branches=4)
+    assert join.class_name == "Concatenate" and len(join.inputs) == 4
+
+
+def test_the_input_itself_may_be_a_branch():
+    check_parallel_branches(inception("identity_tower"), branches=4, start="x")
+
+
+def test_towers_in_sequence_fail():
+    chained = r"branch 2 \(Conv2D .*\) is computed from the output of branch 1"
+    with pytest.raises(CheckFailure, match=chained):
+        check_parallel_branches(inception("sequence"), branches=4)
+
+
+def test_a_tower_grown_from_another_towers_intermediate_fails():
+    with pytest.raises(CheckFailure, match="one branch starts from another's intermediate"):
+        check_parallel_branches(inception("shared_intermediate"), branches=4)
+
+
+def test_wrong_number_of_branches_fails():
+    with pytest.raises(CheckFailure, match=r"joins the four branches(.|\n)*joining 3 tensors"):
+        check_parallel_branches(inception("three"), branches=4)
+
+
+def test_branch_that_does_not_start_from_the_named_input_fails():
+    a, b = keras.Input((4,), name="a"), keras.Input((4,), name="b")
+    joined = layers.Concatenate()([layers.Dense(2)(a), layers.Dense(2)(b)])
+    with pytest.raises(CheckFailure, match="does not start from it"):
+        check_parallel_branches(keras.Model([a, b], joined), branches=2, start="a")
 
 
 # =================================================================================================

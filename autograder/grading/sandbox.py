@@ -119,6 +119,11 @@ def _watch(
             return Outcome("finished")
         except subprocess.TimeoutExpired:
             pass
+        rss = _tree_rss(proc.pid)  # first: when both limits are passed, memory is the cause
+        if rss > limits.memory_bytes:
+            return Outcome(
+                "memory", f"the notebook used more than {limits.memory_bytes // 2**20:,} MiB"
+            )
         now = time.time()
         if now - started > limits.notebook_seconds:
             return Outcome(
@@ -129,11 +134,6 @@ def _watch(
             index = cell[0]
             name = cell_names[index] if 0 <= index < len(cell_names) else f"cell {index + 1}"
             return Outcome("timed_out", f"{name} ran longer than {limits.cell_seconds:.0f} s")
-        rss = _tree_rss(proc.pid)
-        if rss > limits.memory_bytes:
-            return Outcome(
-                "memory", f"the notebook used more than {limits.memory_bytes // 2**20:,} MiB"
-            )
 
 
 def _driver_finished(workspace: Path) -> bool:
