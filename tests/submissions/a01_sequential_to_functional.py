@@ -1,6 +1,7 @@
-"""Wrong submissions for 01_sequential_to_functional: the mistakes of a first Functional model."""
+"""Submissions for 01_sequential_to_functional: the mistakes of a first Functional model, and
+right answers written with .add(), layers created before they are called, and keyword arguments."""
 
-from tests.submissions import WrongSubmission
+from tests.submissions import RightSubmission, WrongSubmission
 
 FUNCTIONAL_BUILT_AS_STACK = '''
 def build_functional_classifier(hidden_units=128, num_classes=10):
@@ -66,6 +67,22 @@ def train_classifier(model, x, y, epochs):
     return model.fit(x, y, epochs=epochs, batch_size=64, verbose=0)
 '''
 
+LINEAR_HIDDEN_IN_BOTH_STACK = '''
+def build_sequential_classifier(hidden_units=128, num_classes=10):
+    return keras.Sequential([
+        keras.Input(shape=(28, 28), name="image"),
+        layers.Flatten(),
+        layers.Dense(hidden_units, name="hidden"),
+        layers.Dense(num_classes, activation="softmax", name="label"),
+    ])
+'''
+
+LINEAR_HIDDEN_IN_BOTH_GRAPH = _FUNCTIONAL_HEAD + '''
+    x = layers.Dense(hidden_units, name="hidden")(x)
+    outputs = layers.Dense(num_classes, activation="softmax", name="label")(x)
+    return keras.Model(inputs, outputs)
+'''
+
 RETURNS_THE_MODEL = '''
 def train_classifier(model, x, y, epochs):
     model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
@@ -103,6 +120,15 @@ WRONG_SUBMISSIONS = [
         also_zero=("test_same_network", "test_feature_extractor"),
     ),
     WrongSubmission(
+        name="linear_hidden_in_both",
+        why="the hidden layer has no activation in either build: the builds agree, both are wrong",
+        replace={
+            "build_sequential_classifier": LINEAR_HIDDEN_IN_BOTH_STACK,
+            "build_functional_classifier": LINEAR_HIDDEN_IN_BOTH_GRAPH,
+        },
+        loses={"test_sequential_classifier": "activation relu expected, found linear"},
+    ),
+    WrongSubmission(
         name="unnamed_output_layer",
         why="the stack's last layer keeps its automatic name, so there is no output `label`",
         replace={"build_sequential_classifier": UNNAMED_OUTPUT_LAYER},
@@ -131,5 +157,67 @@ WRONG_SUBMISSIONS = [
         why="the helper returns the model, not the History that fit returns",
         replace={"train_classifier": RETURNS_THE_MODEL},
         loses={"test_train_classifier": "must return what model.fit returns"},
+    ),
+]
+
+STACK_BY_ADD = """
+def build_sequential_classifier(hidden_units=128, num_classes=10):
+    model = keras.Sequential(name="stack")
+    model.add(keras.Input(shape=(28, 28), name="image"))
+    model.add(layers.Flatten())
+    model.add(layers.Dense(hidden_units, activation="relu", name="hidden"))
+    model.add(layers.Dense(num_classes, activation="softmax", name="label"))
+    return model
+"""
+
+GRAPH_FROM_LAYERS_MADE_FIRST = """
+def build_functional_classifier(hidden_units=128, num_classes=10):
+    flatten = layers.Flatten()
+    hidden = layers.Dense(hidden_units, activation="relu", name="hidden")
+    label = layers.Dense(num_classes, activation="softmax", name="label")
+
+    image = keras.Input(shape=(28, 28), name="image")
+    x = image
+    for layer in (flatten, hidden, label):
+        x = layer(x)
+    return keras.Model(inputs=image, outputs=x)
+"""
+
+EXTRACTOR_BY_LOOKUP = """
+def build_feature_extractor(model, layer_name):
+    chosen = next(layer for layer in model.layers if layer.name == layer_name)
+    return keras.Model(inputs=model.inputs, outputs=chosen.output)
+"""
+
+TRAINER_WITH_OBJECTS = """
+def train_classifier(model, x, y, epochs):
+    model.compile(
+        optimizer=keras.optimizers.Adam(learning_rate=1e-3),
+        loss=keras.losses.SparseCategoricalCrossentropy(),
+        metrics=["accuracy"],
+    )
+    history = model.fit(x=x, y=y, batch_size=64, epochs=epochs, verbose=0)
+    return history
+"""
+
+RIGHT_SUBMISSIONS = [
+    RightSubmission(
+        name="stack_by_add",
+        why="the Sequential model starts empty and receives its input and layers with .add()",
+        replace={"build_sequential_classifier": STACK_BY_ADD},
+    ),
+    RightSubmission(
+        name="graph_from_layers_made_first",
+        why="the layers are created first and called in a loop; keras.Model gets keywords",
+        replace={"build_functional_classifier": GRAPH_FROM_LAYERS_MADE_FIRST},
+    ),
+    RightSubmission(
+        name="lookup_and_objects",
+        why="the extractor finds the layer by looping over model.layers; the trainer compiles "
+        "with optimizer and loss objects and passes fit keywords",
+        replace={
+            "build_feature_extractor": EXTRACTOR_BY_LOOKUP,
+            "train_classifier": TRAINER_WITH_OBJECTS,
+        },
     ),
 ]

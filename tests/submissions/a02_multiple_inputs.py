@@ -1,6 +1,7 @@
-"""Wrong submissions for 02_multiple_inputs: the mistakes of a first two-input model."""
+"""Submissions for 02_multiple_inputs: the mistakes of a first two-input model, and right answers
+with a branch helper and dict inputs, standalone activations, or nested Sequential branches."""
 
-from tests.submissions import WrongSubmission
+from tests.submissions import RightSubmission, WrongSubmission
 
 _INPUTS = '''
 def build_wine_classifier(chemistry_train, appearance_train, units=16, num_classes=3):
@@ -72,6 +73,14 @@ def build_wine_classifier(chemistry_train, appearance_train, units=16, num_class
     return keras.Model([chemistry, appearance], cultivar)
 '''
 
+LINEAR_BRANCHES = _INPUTS + _NORMS + '''
+    c = layers.Dense(units)(chemistry_norm(chemistry))
+    a = layers.Dense(units)(appearance_norm(appearance))
+    merged = layers.Concatenate()([c, a])
+    cultivar = layers.Dense(num_classes, activation="softmax", name="cultivar")(merged)
+    return keras.Model([chemistry, appearance], cultivar)
+'''
+
 FED_BY_POSITION = '''
 def train_wine_classifier(model, chemistry, appearance, labels, epochs):
     model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
@@ -135,9 +144,96 @@ WRONG_SUBMISSIONS = [
         },
     ),
     WrongSubmission(
+        name="linear_branches",
+        why="the branches' Dense layers have no activation: same sizes, same wiring, no relu",
+        replace={"build_wine_classifier": LINEAR_BRANCHES},
+        loses={"test_wine_params": "activation relu expected, found linear"},
+    ),
+    WrongSubmission(
         name="fed_by_position",
         why="fit gets a list, so the arrays reach the inputs in declaration order, not by name",
         replace={"train_wine_classifier": FED_BY_POSITION},
         loses={"test_train_by_name": "incompatible with the layer"},
+    ),
+]
+
+BRANCH_HELPER_DICT_INPUTS = """
+def build_wine_classifier(chemistry_train, appearance_train, units=16, num_classes=3):
+    def branch(name, train):
+        tensor = keras.Input(shape=train.shape[1:], name=name)
+        norm = layers.Normalization()
+        norm.adapt(train)
+        return tensor, layers.Dense(units, activation="relu")(norm(tensor))
+
+    chemistry, c = branch("chemistry", chemistry_train)
+    appearance, a = branch("appearance", appearance_train)
+    merged = layers.concatenate([c, a])
+    cultivar = layers.Dense(num_classes, activation="softmax", name="cultivar")(merged)
+    return keras.Model(inputs={"chemistry": chemistry, "appearance": appearance}, outputs=cultivar)
+"""
+
+LOOP_WITH_ACTIVATION_LAYERS = """
+def build_wine_classifier(chemistry_train, appearance_train, units=16, num_classes=3):
+    training = {"appearance": appearance_train, "chemistry": chemistry_train}
+    inputs, features = [], []
+    for name, data in training.items():
+        tensor = keras.Input(shape=(data.shape[1],), name=name)
+        scaling = layers.Normalization(name=f"{name}_scaling")
+        scaling.adapt(data)
+        h = layers.Dense(units, name=f"{name}_dense")(scaling(tensor))
+        features.append(layers.Activation("relu")(h))
+        inputs.append(tensor)
+    scores = layers.Dense(num_classes, name="scores")(layers.Concatenate()(features))
+    cultivar = layers.Activation("softmax", name="cultivar")(scores)
+    return keras.Model(inputs=inputs, outputs=cultivar)
+"""
+
+NESTED_SEQUENTIAL_BRANCHES = """
+def build_wine_classifier(chemistry_train, appearance_train, units=16, num_classes=3):
+    chemistry = keras.Input(shape=(chemistry_train.shape[1],), name="chemistry")
+    appearance = keras.Input(shape=(appearance_train.shape[1],), name="appearance")
+    branches = []
+    for tensor, train in ((chemistry, chemistry_train), (appearance, appearance_train)):
+        norm = layers.Normalization()
+        norm.adapt(train)
+        branch = keras.Sequential([norm, layers.Dense(units, activation="relu")])
+        branches.append(branch(tensor))
+    merged = layers.Concatenate()(branches)
+    cultivar = layers.Dense(num_classes, activation="softmax", name="cultivar")(merged)
+    return keras.Model([chemistry, appearance], cultivar)
+"""
+
+TRAIN_WITH_OBJECTS = """
+def train_wine_classifier(model, chemistry, appearance, labels, epochs):
+    model.compile(
+        optimizer=keras.optimizers.Adam(),
+        loss=keras.losses.SparseCategoricalCrossentropy(),
+        metrics=["accuracy"],
+    )
+    features = dict(appearance=appearance, chemistry=chemistry)
+    return model.fit(x=features, y=labels, batch_size=16, epochs=epochs, verbose=0)
+"""
+
+RIGHT_SUBMISSIONS = [
+    RightSubmission(
+        name="branch_helper_dict_inputs",
+        why="a helper builds each input and its branch; layers.concatenate(); keras.Model gets "
+        "a dict of inputs",
+        replace={"build_wine_classifier": BRANCH_HELPER_DICT_INPUTS},
+    ),
+    RightSubmission(
+        name="loop_with_activation_layers",
+        why="a loop over the groups, appearance first; relu and softmax as Activation layers "
+        "(the last one named `cultivar`)",
+        replace={"build_wine_classifier": LOOP_WITH_ACTIVATION_LAYERS},
+    ),
+    RightSubmission(
+        name="nested_sequential_branches",
+        why="each branch is a small Sequential model (Normalization, Dense) called on its input; "
+        "the trainer compiles with objects and builds the dict with dict()",
+        replace={
+            "build_wine_classifier": NESTED_SEQUENTIAL_BRANCHES,
+            "train_wine_classifier": TRAIN_WITH_OBJECTS,
+        },
     ),
 ]

@@ -1,6 +1,7 @@
-"""Wrong submissions for 03_multiple_outputs: the mistakes students make with several outputs."""
+"""Submissions for 03_multiple_outputs: the mistakes students make with several outputs, and right
+answers with standalone activations, a nested trunk model, loss and metric objects, helpers."""
 
-from tests.submissions import WrongSubmission
+from tests.submissions import RightSubmission, WrongSubmission
 
 _BUILD_HEAD = """
 def build_multitask_model(input_shape=(28, 28), n_classes=10, trunk_units=64):
@@ -36,6 +37,16 @@ MISSING_OUTPUT = (
     return keras.Model(image, category)
 """
 )
+
+TRUNK_WITHOUT_HIDDEN_LAYER = """
+def build_multitask_model(input_shape=(28, 28), n_classes=10, trunk_units=64):
+    image = keras.Input(shape=input_shape, name="image")
+    x = layers.Flatten()(image)
+    trunk = layers.Dense(trunk_units, activation="relu", name="trunk")(x)
+    category = layers.Dense(n_classes, activation="softmax", name="category")(trunk)
+    footwear = layers.Dense(1, activation="sigmoid", name="footwear")(trunk)
+    return keras.Model(image, {"category": category, "footwear": footwear})
+"""
 
 LOSSES_AS_LIST = """
 def compile_multitask(model, footwear_weight=0.5):
@@ -99,6 +110,12 @@ WRONG_SUBMISSIONS = [
         also_zero=("test_compile_multitask", "test_evaluate_per_output"),
     ),
     WrongSubmission(
+        name="trunk_without_hidden_layer",
+        why="the trunk skips its Dense(128): right names, shapes, activations and branch point",
+        replace={"build_multitask_model": TRUNK_WITHOUT_HIDDEN_LAYER},
+        loses={"test_multitask_branches": "Layers compared with the reference"},
+    ),
+    WrongSubmission(
         name="losses_as_list",
         why="losses given as a list in the order the student had in mind, not Keras's",
         replace={"compile_multitask": LOSSES_AS_LIST},
@@ -123,5 +140,112 @@ WRONG_SUBMISSIONS = [
         why="every class from 5 up counted as footwear (bags and shirts included)",
         replace={"make_targets": WRONG_FOOTWEAR_CLASSES},
         loses={"test_make_targets": "sandals (5), sneakers (7) and ankle boots (9)"},
+    ),
+]
+
+ACTIVATION_LAYERS = """
+def build_multitask_model(input_shape=(28, 28), n_classes=10, trunk_units=64):
+    image = keras.Input(shape=input_shape, name="image")
+    x = image
+    for layer in [layers.Flatten(), layers.Dense(128), layers.ReLU(), layers.Dense(trunk_units)]:
+        x = layer(x)
+    trunk = layers.ReLU()(x)
+    category = layers.Activation("softmax")(layers.Dense(n_classes)(trunk))
+    footwear = layers.Activation("sigmoid")(layers.Dense(1)(trunk))
+    return keras.Model(inputs=image, outputs={"footwear": footwear, "category": category})
+"""
+
+TARGETS_BY_ISIN = """
+def make_targets(labels):
+    footwear = np.isin(labels, [5, 7, 9]).astype("float32")
+    return {"footwear": footwear, "category": labels}
+"""
+
+NESTED_TRUNK_MODEL = """
+def build_multitask_model(input_shape=(28, 28), n_classes=10, trunk_units=64):
+    trunk = keras.Sequential(
+        [
+            keras.Input(shape=input_shape),
+            layers.Flatten(),
+            layers.Dense(128, activation="relu"),
+            layers.Dense(trunk_units, activation="relu"),
+        ],
+        name="trunk",
+    )
+    image = keras.Input(shape=input_shape, name="image")
+    features = trunk(image)
+    return keras.Model(
+        image,
+        {
+            "category": layers.Dense(n_classes, activation="softmax")(features),
+            "footwear": layers.Dense(1, activation="sigmoid")(features),
+        },
+    )
+"""
+
+COMPILE_WITH_OBJECTS = """
+def compile_multitask(model, footwear_weight=0.5):
+    model.compile(
+        optimizer=keras.optimizers.Adam(),
+        loss={
+            "category": keras.losses.SparseCategoricalCrossentropy(),
+            "footwear": keras.losses.BinaryCrossentropy(),
+        },
+        loss_weights=dict(category=1.0, footwear=footwear_weight),
+        metrics={
+            "category": [keras.metrics.SparseCategoricalAccuracy(name="accuracy")],
+            "footwear": [
+                keras.metrics.BinaryAccuracy(name="accuracy"),
+                keras.metrics.AUC(name="auc"),
+            ],
+        },
+    )
+    return model
+"""
+
+HEADS_FROM_A_TABLE = """
+def build_multitask_model(input_shape=(28, 28), n_classes=10, trunk_units=64):
+    image = keras.Input(shape=input_shape, name="image")
+    x = layers.Flatten()(image)
+    for units in (128, trunk_units):
+        x = layers.Dense(units, activation="relu")(x)
+    heads = {"category": (n_classes, "softmax"), "footwear": (1, "sigmoid")}
+    outputs = {
+        name: layers.Dense(units, activation=activation, name=name)(x)
+        for name, (units, activation) in heads.items()
+    }
+    return keras.Model(image, outputs)
+"""
+
+TARGETS_BY_COMPARISONS = """
+def make_targets(labels):
+    flags = (labels == 5) | (labels == 7) | (labels == 9)
+    return dict(category=labels, footwear=flags.astype("float32"))
+"""
+
+RIGHT_SUBMISSIONS = [
+    RightSubmission(
+        name="activation_layers",
+        why="the trunk is a loop over layers with ReLU layers, each head a linear Dense followed "
+        "by an Activation; the outputs dict and the targets dict list footwear first",
+        replace={"build_multitask_model": ACTIVATION_LAYERS, "make_targets": TARGETS_BY_ISIN},
+    ),
+    RightSubmission(
+        name="nested_trunk_and_objects",
+        why="the trunk is a Sequential model called on the image; compile gets loss and metric "
+        "objects (named, so that the report keeps the keys footwear_auc...)",
+        replace={
+            "build_multitask_model": NESTED_TRUNK_MODEL,
+            "compile_multitask": COMPILE_WITH_OBJECTS,
+        },
+    ),
+    RightSubmission(
+        name="heads_from_a_table",
+        why="trunk widths in a loop and the heads built by a dict comprehension from a table; "
+        "targets from comparisons",
+        replace={
+            "build_multitask_model": HEADS_FROM_A_TABLE,
+            "make_targets": TARGETS_BY_COMPARISONS,
+        },
     ),
 ]

@@ -1,7 +1,8 @@
-"""Wrong submissions for 04_shared_layers_and_branches: copies where sharing was asked for,
-towers in sequence instead of side by side, an autoencoder that rebuilds its encoder."""
+"""Submissions for 04_shared_layers_and_branches: copies where sharing was asked for, towers in
+sequence instead of side by side, an autoencoder that rebuilds its encoder; and right answers
+with dict inputs, a nested tower model, a conv helper with ReLU layers, Sequential sub-models."""
 
-from tests.submissions import WrongSubmission
+from tests.submissions import RightSubmission, WrongSubmission
 
 MATCHER_WITH_COPIES = """
 def build_matcher(n_features=16, embed_units=8):
@@ -10,6 +11,36 @@ def build_matcher(n_features=16, embed_units=8):
     a = layers.Dense(embed_units, activation="relu")(query)
     b = layers.Dense(embed_units, activation="relu")(candidate)
     both = layers.Concatenate()([a, b])
+    match = layers.Dense(1, activation="sigmoid", name="match")(both)
+    return keras.Model([query, candidate], match)
+"""
+
+QUERY_EMBEDDED_TWICE = """
+def build_matcher(n_features=16, embed_units=8):
+    query = keras.Input(shape=(n_features,), name="query")
+    candidate = keras.Input(shape=(n_features,), name="candidate")
+    embed = layers.Dense(embed_units, activation="relu")
+    both = layers.Concatenate()([embed(query), embed(query)])
+    match = layers.Dense(1, activation="sigmoid", name="match")(both)
+    return keras.Model([query, candidate], match)
+"""
+
+MATCH_WITHOUT_SIGMOID = """
+def build_matcher(n_features=16, embed_units=8):
+    query = keras.Input(shape=(n_features,), name="query")
+    candidate = keras.Input(shape=(n_features,), name="candidate")
+    embed = layers.Dense(embed_units, activation="relu")
+    both = layers.Concatenate()([embed(query), embed(candidate)])
+    match = layers.Dense(1, name="match")(both)
+    return keras.Model([query, candidate], match)
+"""
+
+LINEAR_EMBEDDING = """
+def build_matcher(n_features=16, embed_units=8):
+    query = keras.Input(shape=(n_features,), name="query")
+    candidate = keras.Input(shape=(n_features,), name="candidate")
+    embed = layers.Dense(embed_units)
+    both = layers.Concatenate()([embed(query), embed(candidate)])
     match = layers.Dense(1, activation="sigmoid", name="match")(both)
     return keras.Model([query, candidate], match)
 """
@@ -49,6 +80,30 @@ def inception_block(x, filters):
     return layers.Concatenate()([t1, t3, t5, tp])
 """
 
+CONV_BEFORE_POOL = """
+def inception_block(x, filters):
+    t1 = layers.Conv2D(filters, 1, activation="relu")(x)
+    t3 = layers.Conv2D(filters, 1, activation="relu")(x)
+    t3 = layers.Conv2D(filters, 3, padding="same", activation="relu")(t3)
+    t5 = layers.Conv2D(filters, 1, activation="relu")(x)
+    t5 = layers.Conv2D(filters, 5, padding="same", activation="relu")(t5)
+    tp = layers.Conv2D(filters, 1, activation="relu")(x)
+    tp = layers.MaxPooling2D(3, strides=1, padding="same")(tp)
+    return layers.Concatenate()([t1, t3, t5, tp])
+"""
+
+LINEAR_REDUCTIONS = """
+def inception_block(x, filters):
+    t1 = layers.Conv2D(filters, 1, activation="relu")(x)
+    t3 = layers.Conv2D(filters, 1)(x)
+    t3 = layers.Conv2D(filters, 3, padding="same", activation="relu")(t3)
+    t5 = layers.Conv2D(filters, 1)(x)
+    t5 = layers.Conv2D(filters, 5, padding="same", activation="relu")(t5)
+    tp = layers.MaxPooling2D(3, strides=1, padding="same")(x)
+    tp = layers.Conv2D(filters, 1, activation="relu")(tp)
+    return layers.Concatenate()([t1, t3, t5, tp])
+"""
+
 _ENCODER = """
 def build_autoencoder(input_shape=(28, 28), code_size=16):
     image = keras.Input(shape=input_shape, name="image")
@@ -72,6 +127,21 @@ AUTOENCODER_WITH_COPIED_ENCODER = (
 """
 )
 
+AUTOENCODER_LINEAR_ENCODER = """
+def build_autoencoder(input_shape=(28, 28), code_size=16):
+    image = keras.Input(shape=input_shape, name="image")
+    h = layers.Flatten()(image)
+    h = layers.Dense(64)(h)
+    code = layers.Dense(code_size, name="code")(h)
+    encoder = keras.Model(image, code, name="encoder")
+
+    ae_image = keras.Input(shape=input_shape, name="image")
+    h = layers.Dense(64, activation="relu")(encoder(ae_image))
+    h = layers.Dense(int(np.prod(input_shape)), activation="sigmoid")(h)
+    reconstruction = layers.Reshape(input_shape, name="reconstruction")(h)
+    return encoder, keras.Model(ae_image, reconstruction, name="autoencoder")
+"""
+
 AUTOENCODER_FLAT_OUTPUT = (
     _ENCODER
     + """
@@ -89,6 +159,24 @@ WRONG_SUBMISSIONS = [
         why="two Dense layers with the same settings, one per input: a copy, not a shared layer",
         replace={"build_matcher": MATCHER_WITH_COPIES},
         loses={"test_build_matcher": "separate copies with identical settings"},
+    ),
+    WrongSubmission(
+        name="query_embedded_twice",
+        why="the shared layer is called twice on `query`: `candidate` is declared but unused",
+        replace={"build_matcher": QUERY_EMBEDDED_TWICE},
+        loses={"test_build_matcher": "input `candidate` is never used"},
+    ),
+    WrongSubmission(
+        name="match_without_sigmoid",
+        why="the `match` output has no activation: it gives a score, not a probability",
+        replace={"build_matcher": MATCH_WITHOUT_SIGMOID},
+        loses={"test_build_matcher": "a linear output gives logits"},
+    ),
+    WrongSubmission(
+        name="linear_embedding",
+        why="the shared Dense layer has no activation: shared, right sizes, but no relu",
+        replace={"build_matcher": LINEAR_EMBEDDING},
+        loses={"test_build_matcher": "activation relu expected, found linear"},
     ),
     WrongSubmission(
         name="towers_in_sequence",
@@ -109,15 +197,156 @@ WRONG_SUBMISSIONS = [
         loses={"test_inception_block": "matching shapes"},
     ),
     WrongSubmission(
+        name="conv_before_pool",
+        why="the pooling tower projects x with its 1x1 conv first and pools afterwards",
+        replace={"inception_block": CONV_BEFORE_POOL},
+        loses={"test_inception_block": "MaxPooling2D, applied to Conv2D (None, 16, 16, 4)"},
+    ),
+    WrongSubmission(
+        name="linear_reductions",
+        why="the 1x1 convolutions in front of the 3x3 and 5x5 convolutions have no activation",
+        replace={"inception_block": LINEAR_REDUCTIONS},
+        loses={"test_inception_block": 'pass activation="relu" to each Conv2D'},
+    ),
+    WrongSubmission(
         name="autoencoder_with_copied_encoder",
         why="the autoencoder creates the encoder's layers again instead of calling `encoder`",
         replace={"build_autoencoder": AUTOENCODER_WITH_COPIED_ENCODER},
         loses={"test_autoencoder_reuses_encoder": "it uses a copy of the encoder's layers"},
     ),
     WrongSubmission(
+        name="autoencoder_linear_encoder",
+        why="the encoder's hidden Dense(64) has no activation: right shapes and sizes, no relu",
+        replace={"build_autoencoder": AUTOENCODER_LINEAR_ENCODER},
+        loses={"test_autoencoder_shapes": "activation relu expected, found linear"},
+    ),
+    WrongSubmission(
         name="autoencoder_flat_output",
         why="the reconstruction is left as a flat vector of pixels, not reshaped to the image",
         replace={"build_autoencoder": AUTOENCODER_FLAT_OUTPUT},
         loses={"test_autoencoder_shapes": "Shape of the output"},
+    ),
+]
+
+MATCHER_DICT_INPUTS = """
+def build_matcher(n_features=16, embed_units=8):
+    embed = layers.Dense(embed_units, activation="relu")
+    judge = layers.Dense(1, activation="sigmoid", name="match")
+    inputs = {name: keras.Input(shape=(n_features,), name=name) for name in ("query", "candidate")}
+    joined = layers.concatenate([embed(inputs["query"]), embed(inputs["candidate"])])
+    return keras.Model(inputs=inputs, outputs=judge(joined))
+"""
+
+MATCHER_TOWER_MODEL = """
+def build_matcher(n_features=16, embed_units=8):
+    tower = keras.Sequential(
+        [keras.Input(shape=(n_features,)), layers.Dense(embed_units, activation="relu")],
+        name="tower",
+    )
+    query = keras.Input(shape=(n_features,), name="query")
+    candidate = keras.Input(shape=(n_features,), name="candidate")
+    both = layers.Concatenate()([tower(query), tower(candidate)])
+    match = layers.Dense(1, activation="sigmoid", name="match")(both)
+    return keras.Model([query, candidate], match)
+"""
+
+BLOCK_WITH_CONV_HELPER = """
+def inception_block(x, filters):
+    def conv(t, size):
+        t = layers.Conv2D(filters, size, padding="same")(t)
+        return layers.ReLU()(t)
+
+    pooled = layers.MaxPooling2D(pool_size=3, strides=1, padding="same")(x)
+    towers = [conv(x, 1), conv(conv(x, 1), 3), conv(conv(x, 1), 5), conv(pooled, 1)]
+    return layers.concatenate(towers, axis=-1)
+"""
+
+BLOCK_FROM_TOWER_LISTS = """
+def inception_block(x, filters):
+    towers = [
+        [layers.Conv2D(filters, 1, activation="relu")],
+        [layers.Conv2D(filters, 1, activation="relu"),
+         layers.Conv2D(filters, 3, padding="same", activation="relu")],
+        [layers.Conv2D(filters, 1, activation="relu"),
+         layers.Conv2D(filters, 5, padding="same", activation="relu")],
+        [layers.MaxPooling2D(3, strides=1, padding="same"),
+         layers.Conv2D(filters, 1, activation="relu")],
+    ]
+    outputs = []
+    for tower in towers:
+        t = x
+        for layer in tower:
+            t = layer(t)
+        outputs.append(t)
+    return layers.Concatenate(axis=3)(outputs)
+"""
+
+AUTOENCODER_SEQUENTIAL_ENCODER = """
+def build_autoencoder(input_shape=(28, 28), code_size=16):
+    encoder = keras.Sequential(
+        [
+            keras.Input(shape=input_shape, name="image"),
+            layers.Flatten(),
+            layers.Dense(64, activation="relu"),
+            layers.Dense(code_size, name="code"),
+        ],
+        name="encoder",
+    )
+    image = keras.Input(shape=input_shape, name="image")
+    x = encoder(image)
+    pixels = int(np.prod(input_shape))
+    decoder_layers = [
+        layers.Dense(64, activation="relu"),
+        layers.Dense(pixels, activation="sigmoid"),
+        layers.Reshape(input_shape, name="reconstruction"),
+    ]
+    for layer in decoder_layers:
+        x = layer(x)
+    return encoder, keras.Model(inputs=image, outputs=x, name="autoencoder")
+"""
+
+AUTOENCODER_NESTED_DECODER = """
+def build_autoencoder(input_shape=(28, 28), code_size=16):
+    image = keras.Input(shape=input_shape, name="image")
+    h = layers.Dense(64, activation="relu")(layers.Flatten()(image))
+    encoder = keras.Model(inputs=image, outputs=layers.Dense(code_size, name="code")(h))
+
+    decoder = keras.Sequential(
+        [
+            keras.Input(shape=(code_size,)),
+            layers.Dense(64, activation="relu"),
+            layers.Dense(input_shape[0] * input_shape[1], activation="sigmoid"),
+        ],
+        name="decoder",
+    )
+    ae_image = keras.Input(shape=input_shape, name="image")
+    reconstruction = layers.Reshape(input_shape, name="reconstruction")(decoder(encoder(ae_image)))
+    return encoder, keras.Model(inputs=ae_image, outputs=reconstruction)
+"""
+
+RIGHT_SUBMISSIONS = [
+    RightSubmission(
+        name="matcher_dict_inputs_and_helper_block",
+        why="the matcher's layers are made first and keras.Model gets a dict of inputs, joined "
+        "by layers.concatenate(); the block uses a conv helper with ReLU layers",
+        replace={"build_matcher": MATCHER_DICT_INPUTS, "inception_block": BLOCK_WITH_CONV_HELPER},
+    ),
+    RightSubmission(
+        name="tower_model_and_tower_lists",
+        why="the shared layer lives in a Sequential tower called on both inputs; the block's "
+        "towers are lists of layers applied in a loop, concatenated on axis=3",
+        replace={"build_matcher": MATCHER_TOWER_MODEL, "inception_block": BLOCK_FROM_TOWER_LISTS},
+    ),
+    RightSubmission(
+        name="autoencoder_sequential_encoder",
+        why="the encoder is a Sequential model; the decoder's layers are listed, then applied in "
+        "a loop",
+        replace={"build_autoencoder": AUTOENCODER_SEQUENTIAL_ENCODER},
+    ),
+    RightSubmission(
+        name="autoencoder_nested_decoder",
+        why="the decoder is a Sequential model called on the codes, followed by the Reshape; "
+        "keras.Model gets keywords",
+        replace={"build_autoencoder": AUTOENCODER_NESTED_DECODER},
     ),
 ]
