@@ -244,6 +244,15 @@ def test_layer_settings_pass_in_every_spelling():
     check_layer_settings(inception(), "Concatenate", axis=3)
 
 
+def mlp(*hidden: int, activation: str | None = "relu") -> keras.Model:
+    """Twenty features, the hidden Dense layers given, three classes."""
+    inputs = keras.Input((20,), name="features")
+    x = inputs
+    for units in hidden:
+        x = layers.Dense(units, activation=activation)(x)
+    return keras.Model(inputs, layers.Dense(3, activation="softmax", name="label")(x))
+
+
 # -- wrong models fail with a teaching message ---------------------------------------------------
 
 WRONG: list = [
@@ -320,6 +329,24 @@ WRONG: list = [
             "changes every shape after it",
         ],
         id="compare-valid-padding",
+    ),
+    pytest.param(
+        lambda: compare_to_reference(mlp(8), mlp(16, 8)),
+        "Layers compared with the reference (in any order)",
+        [
+            "Dense (None, 8): 136 params expected, found 168",
+            "missing 1 Dense (None, 16), 336 params",
+        ],
+        id="compare-hidden-layer-left-out",
+    ),
+    pytest.param(
+        lambda: compare_to_reference(mlp(16, activation=None), mlp(16)),
+        "Layers compared with the reference (in any order)",
+        [
+            "Dense (None, 16): activation relu expected, found linear",
+            'Dense(activation="relu") and Dense followed by ReLU() count as the same',
+        ],
+        id="compare-dense-relu-forgotten",
     ),
     pytest.param(
         lambda: check_layer_settings(small_cnn(kernel=5), "Conv2D", kernel_size=3),

@@ -330,17 +330,34 @@ def _pair_sharing(diff: _Differences) -> None:
 
 def _pair_settings(diff: _Differences) -> None:
     """Pair each missing layer with the unexpected one of its class that differs least, so a
-    wrong setting reads as one fix rather than as a missing and an unexpected layer."""
-    for want in _expand(diff.missing):
-        match = _closest(want, [s for s in diff.unexpected if s.class_name == want.class_name])
-        if match is None:
-            continue
-        diff.settings.append(_setting_difference(want, match))
-        diff.settings_differ |= want.settings != match.settings
-        diff.missing[want] -= 1
-        diff.unexpected[match] -= 1
-        _drop_zeros(diff.missing)
-        _drop_zeros(diff.unexpected)
+    wrong setting reads as one fix rather than as a missing and an unexpected layer.
+
+    Layers with the same output shape are paired first: when a layer is left out, the next
+    one has the same shape but fewer inputs, and pairing the left-out layer with it would blame
+    the wrong one.
+    """
+    for same_shape in (True, False):
+        for want in _expand(diff.missing):
+            _pair_one(diff, want, same_shape)
+
+
+def _pair_one(diff: _Differences, want: LayerSignature, same_shape: bool) -> None:
+    if diff.missing[want] <= 0:
+        return
+    candidates = [
+        s
+        for s in diff.unexpected
+        if s.class_name == want.class_name and (s.shapes == want.shapes or not same_shape)
+    ]
+    match = _closest(want, candidates)
+    if match is None:
+        return
+    diff.settings.append(_setting_difference(want, match))
+    diff.settings_differ |= want.settings != match.settings
+    diff.missing[want] -= 1
+    diff.unexpected[match] -= 1
+    _drop_zeros(diff.missing)
+    _drop_zeros(diff.unexpected)
 
 
 def _closest(want: LayerSignature, candidates: list[LayerSignature]) -> LayerSignature | None:
@@ -416,13 +433,25 @@ def _comparison_hint(diff: _Differences, fold_activations: bool) -> str:
     if "output shape" in listed or diff.missing or diff.unexpected:
         hints.append("a wrong stride, padding or pooling early on changes every shape after it")
     if "activation" in listed.lower():
+        layer = _activation_class(diff)
         hints.append(
-            'Conv2D(activation="relu") and Conv2D followed by ReLU() count as the same'
+            f'{layer}(activation="relu") and {layer} followed by ReLU() count as the same'
             if fold_activations
-            else 'this task tells Conv2D(activation="relu") from Conv2D followed by ReLU(): '
+            else f'this task tells {layer}(activation="relu") from {layer} followed by ReLU(): '
             "write the activation the way the task shows"
         )
     return "; ".join(hints)
+
+
+def _activation_class(diff: _Differences) -> str:
+    """The class of a layer whose activation differs, to name in the hint."""
+    for line in diff.settings:
+        if "activation" in line:
+            return line.split()[0]
+    for sig in [*diff.missing, *diff.unexpected]:
+        if sig.setting("activation") is not None:
+            return sig.class_name
+    return "Dense"
 
 
 # -- settings a task asks for ---------------------------------------------------------------------
