@@ -182,7 +182,7 @@ WRONG_SUBMISSIONS = [
         name="towers_in_sequence",
         why="each tower starts from the previous tower's output instead of from x",
         replace={"inception_block": TOWERS_IN_SEQUENCE},
-        loses={"test_inception_block": "a tower computed from another tower's output"},
+        loses={"test_inception_block": "is computed from the output of branch 1"},
     ),
     WrongSubmission(
         name="pool_without_projection",
