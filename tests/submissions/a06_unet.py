@@ -1,6 +1,6 @@
-"""Realistic wrong submissions for 06_unet."""
+"""Realistic wrong submissions and right answers in other styles for 06_unet."""
 
-from tests.submissions import WrongSubmission
+from tests.submissions import RightSubmission, WrongSubmission
 
 CONV_BLOCK_SKIP_AFTER_POOLING = '''
 def conv_block(x, n_filters, dropout=0.0, max_pooling=True):
@@ -86,6 +86,47 @@ def iou(y_true, y_pred):
     return intersection / union
 '''
 
+UNET_SAME_WIDTH_EVERY_LEVEL = '''
+def build_unet(input_size=(32, 32, 1), n_filters=8, n_classes=1, depth=2):
+    image = keras.Input(input_size, name="image")
+    x, skips = image, []
+    for level in range(depth):
+        x, level_skip = conv_block(x, n_filters)
+        skips.append(level_skip)
+    x, _ = conv_block(x, n_filters, max_pooling=False)
+    for level in reversed(range(depth)):
+        x = upsampling_block(x, skips[level], n_filters)
+    activation = "sigmoid" if n_classes == 1 else "softmax"
+    mask = layers.Conv2D(n_classes, 1, activation=activation, name="mask")(x)
+    return keras.Model(image, mask)
+'''
+
+UNET_WITHOUT_BOTTOM_BLOCK = '''
+def build_unet(input_size=(32, 32, 1), n_filters=8, n_classes=1, depth=2):
+    image = keras.Input(input_size, name="image")
+    x, skips = image, []
+    for level in range(depth):
+        x, level_skip = conv_block(x, n_filters * 2**level)
+        skips.append(level_skip)
+    for level in reversed(range(depth)):
+        x = upsampling_block(x, skips[level], n_filters * 2**level)
+    activation = "sigmoid" if n_classes == 1 else "softmax"
+    mask = layers.Conv2D(n_classes, 1, activation=activation, name="mask")(x)
+    return keras.Model(image, mask)
+'''
+
+CONV_BLOCK_DROPOUT_AFTER_POOLING = '''
+def conv_block(x, n_filters, dropout=0.0, max_pooling=True):
+    x = layers.Conv2D(n_filters, 3, padding="same", activation="relu")(x)
+    x = layers.Conv2D(n_filters, 3, padding="same", activation="relu")(x)
+    skip = x
+    if max_pooling:
+        x = layers.MaxPooling2D(2)(x)
+    if dropout > 0:
+        x = layers.Dropout(dropout)(x)
+    return x, skip
+'''
+
 WRONG_SUBMISSIONS = [
     WrongSubmission(
         name="conv_block_skip_after_pooling",
@@ -93,6 +134,13 @@ WRONG_SUBMISSIONS = [
         loses={"test_conv_block": "the skip must be taken before pooling"},
         also_zero=("test_build_unet",),
         why="the skip is the pooled tensor, so it has half the resolution the decoder needs",
+    ),
+    WrongSubmission(
+        name="conv_block_dropout_after_pooling",
+        replace={"conv_block": CONV_BLOCK_DROPOUT_AFTER_POOLING},
+        loses={"test_conv_block": "before the skip is taken"},
+        why="Dropout placed after the pooling, as in a plain CNN: the skip never passes through "
+        "it, and Dropout does nothing at inference, so only the graph shows it",
     ),
     WrongSubmission(
         name="upsampling_adds_the_skip",
@@ -132,5 +180,129 @@ WRONG_SUBMISSIONS = [
         replace={"iou": IOU_NAN_ON_EMPTY_MASKS},
         loses={"test_iou": "guard the division"},
         why="0 / 0 on an image without shapes gives NaN",
+    ),
+    WrongSubmission(
+        name="unet_same_width_every_level",
+        replace={"build_unet": UNET_SAME_WIDTH_EVERY_LEVEL},
+        loses={"test_build_unet": "compared with the reference"},
+        why="n_filters at every level instead of n_filters * 2**level: skips, shapes and output "
+        "are right, the network is not",
+    ),
+    WrongSubmission(
+        name="unet_without_bottom_block",
+        replace={"build_unet": UNET_WITHOUT_BOTTOM_BLOCK},
+        loses={"test_build_unet": "compared with the reference"},
+        why="the bottom conv_block is left out: the decoder up-samples the last pooled tensor",
+    ),
+]
+
+# -- right answers in other styles ----------------------------------------------------------------
+
+CONV_BLOCK_LOOP_RELU_LAYERS = '''
+def conv_block(x, n_filters, dropout=0.0, max_pooling=True):
+    for _ in range(2):
+        x = layers.Conv2D(n_filters, kernel_size=(3, 3), padding="same")(x)
+        x = layers.ReLU()(x)
+    skip = layers.Dropout(dropout)(x) if dropout > 0 else x
+    next_layer = layers.MaxPool2D(pool_size=(2, 2))(skip) if max_pooling else skip
+    return next_layer, skip
+'''
+
+UPSAMPLING_CONCATENATE_FUNCTION = '''
+def upsampling_block(x, skip, n_filters):
+    up = layers.Conv2DTranspose(n_filters, (3, 3), strides=(2, 2), padding="same")(x)
+    merged = layers.concatenate([skip, up], axis=3)
+    conv = layers.Conv2D(n_filters, 3, activation="relu", padding="same")(merged)
+    return layers.Conv2D(n_filters, 3, activation="relu", padding="same")(conv)
+'''
+
+UNET_FILTER_LIST_AND_ZIP = '''
+def build_unet(input_size=(32, 32, 1), n_filters=8, n_classes=1, depth=2):
+    inputs = keras.Input(shape=input_size, name="image")
+    widths = [n_filters * 2**level for level in range(depth + 1)]
+    x, skips = inputs, []
+    for width in widths[:-1]:
+        x, skip = conv_block(x, width)
+        skips.append(skip)
+    x = conv_block(x, widths[-1], max_pooling=False)[0]
+    for width, skip in zip(reversed(widths[:-1]), reversed(skips)):
+        x = upsampling_block(x, skip, width)
+    if n_classes == 1:
+        mask = layers.Conv2D(1, 1, activation="sigmoid", name="mask")(x)
+    else:
+        mask = layers.Conv2D(n_classes, 1, activation="softmax", name="mask")(x)
+    return keras.Model(inputs=inputs, outputs=mask)
+'''
+
+IOU_BOOLEAN_MASKS = '''
+def iou(y_true, y_pred):
+    predicted = y_pred > 0.5
+    truth = ops.cast(y_true, "bool")
+    intersection = ops.sum(ops.cast(ops.logical_and(truth, predicted), "float32"), axis=[1, 2, 3])
+    union = ops.sum(ops.cast(ops.logical_or(truth, predicted), "float32"), axis=[1, 2, 3])
+    return ops.where(ops.equal(union, 0.0), ops.ones_like(union),
+                     intersection / ops.maximum(union, 1e-7))
+'''
+
+ENCODER_DECODER_HELPERS = '''
+def encoder(x, n_filters, depth):
+    """The levels on the way down: the bottom tensor and the skips, highest level first."""
+    skips = []
+    for level in range(depth):
+        x, skip = conv_block(x, n_filters * 2**level)
+        skips.append(skip)
+    bottom, _ = conv_block(x, n_filters * 2**depth, max_pooling=False)
+    return bottom, skips
+
+
+def decoder(x, skips, n_filters):
+    for level in range(len(skips) - 1, -1, -1):
+        x = upsampling_block(x, skips[level], n_filters * 2**level)
+    return x
+
+
+def build_unet(input_size=(32, 32, 1), n_filters=8, n_classes=1, depth=2):
+    image = keras.Input(input_size, name="image")
+    bottom, skips = encoder(image, n_filters, depth)
+    x = decoder(bottom, skips, n_filters)
+    logits = layers.Conv2D(n_classes, 1, name="mask_logits")(x)
+    mask = layers.Activation("sigmoid" if n_classes == 1 else "softmax", name="mask")(logits)
+    return keras.Model(image, mask, name="unet")
+'''
+
+IOU_SMOOTHED_FLAT = '''
+def iou(y_true, y_pred):
+    eps = 1e-7
+    batch = ops.shape(y_true)[0]
+    truth = ops.reshape(ops.cast(y_true, "float32"), (batch, -1))
+    predicted = ops.reshape(ops.cast(ops.greater(y_pred, 0.5), "float32"), (batch, -1))
+    intersection = ops.sum(truth * predicted, axis=1)
+    union = ops.sum(ops.maximum(truth, predicted), axis=1)
+    return (intersection + eps) / (union + eps)
+'''
+
+RIGHT_SUBMISSIONS = [
+    RightSubmission(
+        name="loops_relu_layers_and_concatenate_function",
+        replace={
+            "conv_block": CONV_BLOCK_LOOP_RELU_LAYERS,
+            "upsampling_block": UPSAMPLING_CONCATENATE_FUNCTION,
+            "build_unet": UNET_FILTER_LIST_AND_ZIP,
+        },
+        why="a loop of Conv2D + ReLU() layers, MaxPool2D and a conditional expression in the "
+        "encoder block, layers.concatenate([skip, up], axis=3) with the skip first, and a U-Net "
+        "that zips a list of widths with the skips",
+    ),
+    RightSubmission(
+        name="encoder_decoder_helpers_and_boolean_iou",
+        replace={"build_unet": ENCODER_DECODER_HELPERS, "iou": IOU_BOOLEAN_MASKS},
+        why="encoder and decoder helper functions, the output activation as a separate "
+        "Activation layer named `mask`, and an IoU from logical_and / logical_or of boolean masks",
+    ),
+    RightSubmission(
+        name="smoothed_iou_on_flattened_masks",
+        replace={"iou": IOU_SMOOTHED_FLAT},
+        why="an IoU on masks flattened per image, the union as a pixel-wise maximum and an "
+        "epsilon in numerator and denominator instead of ops.where",
     ),
 ]

@@ -1,6 +1,6 @@
 """Wrong submissions for 07_siamese_networks: the mistakes students make with Siamese models."""
 
-from tests.submissions import WrongSubmission
+from tests.submissions import RightSubmission, WrongSubmission
 
 TWO_TOWERS = '''
 def build_siamese(input_shape=(28, 28), embedding_dim=16):
@@ -55,6 +55,40 @@ def build_tower(input_shape=(28, 28), embedding_dim=16):
     return keras.Model(image, embedding)
 '''
 
+EMBEDDING_WITH_RELU = '''
+def build_tower(input_shape=(28, 28), embedding_dim=16):
+    image = keras.Input(shape=input_shape, name="image")
+    x = layers.Flatten()(image)
+    x = layers.Dense(64, activation="relu")(x)
+    embedding = layers.Dense(embedding_dim, activation="relu", name="embedding")(x)
+    return keras.Model(image, embedding)
+'''
+
+TOWER_WITHOUT_HIDDEN_LAYER = '''
+def build_tower(input_shape=(28, 28), embedding_dim=16):
+    image = keras.Input(shape=input_shape, name="image")
+    x = layers.Flatten()(image)
+    embedding = layers.Dense(embedding_dim, name="embedding")(x)
+    return keras.Model(image, embedding)
+'''
+
+SQUARED_DISTANCE = '''
+def build_siamese(input_shape=(28, 28), embedding_dim=16):
+    tower = build_tower(input_shape, embedding_dim)
+    left = keras.Input(shape=input_shape, name="left")
+    right = keras.Input(shape=input_shape, name="right")
+    distance = ops.sum(ops.square(tower(left) - tower(right)), axis=1, keepdims=True)
+    return keras.Model({"left": left, "right": right}, {"distance": distance})
+'''
+
+MARGIN_TERM_NOT_SQUARED = '''
+def contrastive_loss(y_true, distance, margin=1.0):
+    y = ops.reshape(ops.cast(y_true, distance.dtype), ops.shape(distance))
+    pull = y * ops.square(distance)
+    push = (1.0 - y) * ops.maximum(margin - distance, 0.0)
+    return ops.mean(pull + push, axis=-1)
+'''
+
 WRONG_SUBMISSIONS = [
     WrongSubmission(
         name="two_towers",
@@ -97,5 +131,111 @@ WRONG_SUBMISSIONS = [
         also_zero=("test_shared_tower", "test_distance"),
         why="the tower's input shape is written as (28, 28): the hidden configuration fails, "
         "and the Siamese model built on it cannot take its own inputs",
+    ),
+    WrongSubmission(
+        name="embedding_with_relu",
+        replace={"build_tower": EMBEDDING_WITH_RELU},
+        loses={"test_build_tower": "ends in relu"},
+        why="the embedding layer copies the hidden layer's activation='relu', so no coordinate "
+        "can be negative",
+    ),
+    WrongSubmission(
+        name="tower_without_hidden_layer",
+        replace={"build_tower": TOWER_WITHOUT_HIDDEN_LAYER},
+        loses={"test_build_tower": "Parameter count"},
+        why="Flatten straight into the embedding: the Dense(64) hidden layer is missing",
+    ),
+    WrongSubmission(
+        name="squared_distance",
+        replace={"build_siamese": SQUARED_DISTANCE},
+        loses={"test_distance": "Euclidean distance"},
+        why="the squared distance without its square root: a valid dissimilarity, but not the "
+        "distance the contrastive loss's margin is measured in",
+    ),
+    WrongSubmission(
+        name="margin_term_not_squared",
+        replace={"contrastive_loss": MARGIN_TERM_NOT_SQUARED},
+        loses={"test_contrastive_loss": "not proportional"},
+        why="max(margin - d, 0) without the square: every case still costs or not as it should",
+    ),
+]
+
+# -- right answers in other styles ----------------------------------------------------------------
+
+TOWER_SEQUENTIAL_BODY = '''
+def build_tower(input_shape=(28, 28), embedding_dim=16):
+    body = keras.Sequential([layers.Flatten(), layers.Dense(64, activation="relu")], name="body")
+    image = keras.Input(shape=input_shape, name="image")
+    embedding = layers.Dense(embedding_dim, name="embedding")(body(image))
+    return keras.Model(image, embedding, name="tower")
+'''
+
+SIAMESE_SUBTRACT_LAYER = '''
+def build_siamese(input_shape=(28, 28), embedding_dim=16):
+    left = keras.Input(shape=input_shape, name="left")
+    right = keras.Input(shape=input_shape, name="right")
+    tower = build_tower(input_shape, embedding_dim)
+    difference = layers.Subtract()([tower(left), tower(right)])
+    squared = ops.sum(ops.square(difference), axis=-1, keepdims=True)
+    distance = ops.sqrt(squared + 1e-7)
+    return keras.Model(inputs={"left": left, "right": right}, outputs={"distance": distance})
+'''
+
+LOSS_WHERE_PER_PAIR = '''
+def contrastive_loss(y_true, distance, margin=1.0):
+    y = ops.reshape(ops.cast(y_true, distance.dtype), ops.shape(distance))
+    similar_cost = ops.square(distance)
+    dissimilar_cost = ops.square(ops.relu(margin - distance))
+    return ops.where(y > 0.5, similar_cost, dissimilar_cost)
+'''
+
+TOWER_RELU_LAYER = '''
+def build_tower(input_shape=(28, 28), embedding_dim=16):
+    inputs = keras.Input(input_shape, name="image")
+    x = layers.Reshape((-1,))(inputs)
+    x = layers.Dense(64)(x)
+    x = layers.ReLU()(x)
+    outputs = layers.Dense(units=embedding_dim, activation=None, name="embedding")(x)
+    return keras.Model(inputs=inputs, outputs=outputs, name="tower")
+'''
+
+SIAMESE_DICT_COMPREHENSION = '''
+def build_siamese(input_shape=(28, 28), embedding_dim=16):
+    names = ("left", "right")
+    inputs = {name: keras.Input(shape=input_shape, name=name) for name in names}
+    tower = build_tower(input_shape=input_shape, embedding_dim=embedding_dim)
+    e_left, e_right = [tower(inputs[name]) for name in names]
+    squared = ops.sum((e_left - e_right) ** 2, axis=1, keepdims=True)
+    distance = ops.sqrt(ops.maximum(squared, 1e-7))
+    return keras.Model(inputs, {"distance": distance}, name="siamese")
+'''
+
+LOSS_HALF_MEAN = '''
+def contrastive_loss(y_true, distance, margin=1.0):
+    y = ops.reshape(ops.cast(y_true, distance.dtype), ops.shape(distance))
+    loss = y * distance**2 + (1 - y) * ops.maximum(margin - distance, 0) ** 2
+    return 0.5 * ops.mean(loss)
+'''
+
+RIGHT_SUBMISSIONS = [
+    RightSubmission(
+        name="sequential_body_subtract_layer_where_loss",
+        replace={
+            "build_tower": TOWER_SEQUENTIAL_BODY,
+            "build_siamese": SIAMESE_SUBTRACT_LAYER,
+            "contrastive_loss": LOSS_WHERE_PER_PAIR,
+        },
+        why="a Functional tower around a Sequential body, layers.Subtract() for the difference, "
+        "sqrt(squared + epsilon), and a loss that picks its term with ops.where and ops.relu",
+    ),
+    RightSubmission(
+        name="relu_layer_dict_comprehension_half_mean_loss",
+        replace={
+            "build_tower": TOWER_RELU_LAYER,
+            "build_siamese": SIAMESE_DICT_COMPREHENSION,
+            "contrastive_loss": LOSS_HALF_MEAN,
+        },
+        why="Reshape((-1,)) and a ReLU() layer in the tower, inputs built by a dict "
+        "comprehension, the `**` operator, and a loss halved and averaged to one number",
     ),
 ]
