@@ -244,6 +244,16 @@ def test_layer_settings_pass_in_every_spelling():
     check_layer_settings(inception(), "Concatenate", axis=3)
 
 
+def wide_skip(widths: tuple[int, int]) -> keras.Model:
+    """Two levels, each joined to a skip with Concatenate: a U-Net's merges in small."""
+    inputs = keras.Input((8, 8, 2), name="image")
+    x = inputs
+    for width in widths:
+        skip = layers.Conv2D(width, 3, padding="same", activation="relu")(x)
+        x = layers.Concatenate()([skip, layers.Conv2D(width, 1)(skip)])
+    return keras.Model(inputs, layers.Conv2D(1, 1, activation="sigmoid", name="mask")(x))
+
+
 def mlp(*hidden: int, activation: str | None = "relu") -> keras.Model:
     """Twenty features, the hidden Dense layers given, three classes."""
     inputs = keras.Input((20,), name="features")
@@ -413,3 +423,12 @@ def test_long_difference_lists_are_cut_short():
     )
     with pytest.raises(CheckFailure, match=r"and \d+ more differences"):
         compare_to_reference(keras.Sequential([keras.Input((3,)), layers.Dense(1)]), reference)
+
+
+def test_merges_of_other_widths_are_not_called_missing():
+    """Both Concatenates are there, at other widths than the reference's: no merge is missing."""
+    with pytest.raises(CheckFailure, match="Concatenate") as info:
+        compare_to_reference(wide_skip(widths=(8, 24)), wide_skip(widths=(16, 32)))
+    assert "a merge is missing" not in str(info.value)
+    with pytest.raises(CheckFailure, match="a merge is missing"):
+        compare_to_reference(wide_skip(widths=(16,)), wide_skip(widths=(16, 32)))

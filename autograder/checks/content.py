@@ -420,7 +420,7 @@ def _comparison_hint(diff: _Differences, fold_activations: bool) -> str:
         )
     if diff.settings_differ:
         hints.append("compare the settings named above with the task")
-    if any(sig.class_name in MERGE_CLASSES for sig in diff.missing):
+    if _fewer_merges(diff):
         hints.append(
             "a merge is missing: every skip connection or parallel branch the task asks for "
             "must be joined back with Add or Concatenate (x + y counts as Add)"
@@ -441,6 +441,17 @@ def _comparison_hint(diff: _Differences, fold_activations: bool) -> str:
             "write the activation the way the task shows"
         )
     return "; ".join(hints)
+
+
+def _fewer_merges(diff: _Differences) -> bool:
+    """More merges of some class missing than unexpected: one was left out, not reshaped."""
+    missing: Counter[str] = Counter()
+    for sig, n in diff.missing.items():
+        if sig.class_name in MERGE_CLASSES:
+            missing[sig.class_name] += n
+    for sig, n in diff.unexpected.items():
+        missing[sig.class_name] -= n
+    return any(n > 0 for n in missing.values())
 
 
 def _activation_class(diff: _Differences) -> str:

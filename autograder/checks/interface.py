@@ -58,8 +58,9 @@ _LOSS_ADVICE = {
         "a yes/no (or multi-label) output ends in sigmoid and pairs with binary_crossentropy"
     ),
     "linear": (
-        "a regression output has no activation (activation=None) and pairs with mse or mae; "
-        "softmax or sigmoid would squeeze its values into (0, 1)"
+        "an output of free values (a regression target, logits, an embedding) has no "
+        "activation (activation=None): relu would cut off its negative values, softmax or "
+        "sigmoid squeeze them into (0, 1); a regression output pairs with mse or mae"
     ),
 }
 
