@@ -22,6 +22,7 @@ from autograder.grading.feedback import (
     MAX_MESSAGE_CHARS,
     REMOVED,
     STATUS_EXPLANATIONS,
+    prose_html,
     scrub,
     write_feedback,
 )
@@ -196,6 +197,12 @@ def test_messages_and_notes_are_html_escaped(results, tmp_path):
     page = write_feedback(results[1], tmp_path).read_text()
     assert "<script>" not in page
     assert "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt; &amp; more" in page
+
+
+def test_backticked_names_in_notes_show_as_code_and_stay_escaped():
+    assert prose_html("cell 8 (`train`) ran") == "cell 8 (<code>train</code>) ran"
+    assert prose_html("`<b>x</b>`") == "<code>&lt;b&gt;x&lt;/b&gt;</code>"
+    assert prose_html("a lone ` tick") == "a lone ` tick"
 
 
 def test_pages_are_self_contained(results, tmp_path):

@@ -11,13 +11,19 @@ PNGs beside it for slides or e-mail.
 from __future__ import annotations
 
 import base64
-import html
 import io
 import statistics
 from collections import Counter
 from pathlib import Path
 
-from autograder.grading.feedback import PAGE, explain_status, format_points, scrub
+from autograder.grading.feedback import (
+    PAGE,
+    esc,
+    explain_status,
+    format_points,
+    prose_html,
+    scrub,
+)
 from autograder.grading.results import STATUSES, SubmissionResult
 
 MESSAGES_PER_TEST = 5
@@ -40,16 +46,16 @@ def write_class_report(results: list[SubmissionResult], out_dir: Path, assignmen
         (out_dir / name).write_bytes(png)
     body = "\n".join(
         [
-            f"<h1>Class report: {_esc(assignment)}</h1>",
+            f"<h1>Class report: {esc(assignment)}</h1>",
             _sandbox_banner(results),
-            f"<p class='summary'>{_esc(summary_line(results))}</p>",
+            f"<p class='summary'>{esc(summary_line(results))}</p>",
             "<h2>Statuses</h2>",
             _status_table(results),
             "<h2>Submissions that need a human</h2>",
             _needs_human_table(results),
             "<h2>Score distribution</h2>",
             _figure(figures[SCORE_FIGURE], "Histogram of scores"),
-            f"<p class='caption'>{_esc(_histogram_caption(results))}</p>",
+            f"<p class='caption'>{esc(_histogram_caption(results))}</p>",
             "<h2>Pass rate per test</h2>",
             _figure(figures[PASS_RATE_FIGURE], "Pass rate per test"),
             "<p class='caption'>Submitted notebooks only; a test that was not run counts as "
@@ -60,7 +66,7 @@ def write_class_report(results: list[SubmissionResult], out_dir: Path, assignmen
     )
     path = out_dir / "report.html"
     path.write_text(
-        PAGE.format(title=_esc(f"Class report: {assignment}"), css=CSS, body=body), encoding="utf-8"
+        PAGE.format(title=esc(f"Class report: {assignment}"), css=CSS, body=body), encoding="utf-8"
     )
     return path
 
@@ -97,7 +103,7 @@ def _sandbox_banner(results: list[SubmissionResult]) -> str:
     return (
         f"<p class='banner'>Warning: {len(unsandboxed)} submission(s) were graded without "
         f"a sandbox: the student's code could read the tests and the solutions. "
-        f"({_esc(names)})</p>"
+        f"({esc(names)})</p>"
     )
 
 
@@ -136,7 +142,8 @@ def _needs_human_table(results: list[SubmissionResult]) -> str:
     rows = needs_human(results)
     if not rows:
         return "<p>None: every submission was graded automatically.</p>"
-    return _table(("student", "status", "reason"), rows, css_class="needs-human")
+    rows = [(student, status, prose_html(reason)) for student, status, reason in rows]
+    return _table(("student", "status", "reason"), rows, css_class="needs-human", raw_last=True)
 
 
 def failure_groups(results: list[SubmissionResult]) -> dict[str, list[tuple[str, int]]]:
@@ -163,7 +170,7 @@ def _failure_table(results: list[SubmissionResult]) -> str:
     if not groups:
         return "<p>No failures.</p>"
     rows = [
-        (gid, str(count), f"<pre>{_esc(message)}</pre>")
+        (gid, str(count), f"<pre>{esc(message)}</pre>")
         for gid, messages in groups.items()
         for message, count in messages
     ]
@@ -284,7 +291,7 @@ def _png(fig) -> bytes:
 
 def _figure(png: bytes, alt: str) -> str:
     data = base64.b64encode(png).decode("ascii")
-    return f"<img alt='{_esc(alt)}' src='data:image/png;base64,{data}'>"
+    return f"<img alt='{esc(alt)}' src='data:image/png;base64,{data}'>"
 
 
 # -- terminal table -------------------------------------------------------------------------------
@@ -337,11 +344,11 @@ def _table(
     raw_last: bool = False,
 ) -> str:
     """An HTML table; every cell is escaped except the last one when RAW_LAST says it is HTML."""
-    head = "".join(f"<th>{_esc(h)}</th>" for h in header)
+    head = "".join(f"<th>{esc(h)}</th>" for h in header)
     body = "".join(
         "<tr>"
         + "".join(
-            f"<td>{cell if raw_last and i == len(row) - 1 else _esc(cell)}</td>"
+            f"<td>{cell if raw_last and i == len(row) - 1 else esc(cell)}</td>"
             for i, cell in enumerate(row)
         )
         + "</tr>"
@@ -349,10 +356,6 @@ def _table(
     )
     attribute = f" class='{css_class}'" if css_class else ""
     return f"<table{attribute}><tr>{head}</tr>{body}</table>"
-
-
-def _esc(text: object) -> str:
-    return html.escape(str(text), quote=True)
 
 
 CSS = """

@@ -184,7 +184,7 @@ def render_feedback(result: SubmissionResult, title: str | None = None) -> str:
     heading = title or f"Feedback: {result.assignment}"
     body = "\n".join(
         [
-            f"<h1>{_esc(heading)}</h1>",
+            f"<h1>{esc(heading)}</h1>",
             _header(result),
             _notes(result.notes),
             "<h2>Tests</h2>",
@@ -192,21 +192,21 @@ def render_feedback(result: SubmissionResult, title: str | None = None) -> str:
             "" if result.tests else "<p>No tests were recorded for this submission.</p>",
         ]
     )
-    return PAGE.format(title=_esc(heading), css=CSS, body=body)
+    return PAGE.format(title=esc(heading), css=CSS, body=body)
 
 
 def _header(result: SubmissionResult) -> str:
-    review = f"<p class='review'>{_esc(HUMAN_REVIEW)}</p>" if result.needs_human else ""
+    review = f"<p class='review'>{esc(HUMAN_REVIEW)}</p>" if result.needs_human else ""
     status_class = "ok" if result.status == "graded" and not result.needs_human else "warn"
     return (
         "<table class='header'>"
-        f"<tr><th>Assignment</th><td>{_esc(result.assignment)}</td></tr>"
-        f"<tr><th>Student</th><td>{_esc(result.student_id)}</td></tr>"
+        f"<tr><th>Assignment</th><td>{esc(result.assignment)}</td></tr>"
+        f"<tr><th>Student</th><td>{esc(result.student_id)}</td></tr>"
         f"<tr><th>Score</th><td class='score'>{format_points(result.score)} / "
         f"{format_points(result.max_score)}</td></tr>"
         f"<tr><th>Status</th><td><span class='status {status_class}'>"
-        f"{_esc(result.status.replace('_', ' '))}</span> &mdash; "
-        f"{_esc(explain_status(result.status))}</td></tr>"
+        f"{esc(result.status.replace('_', ' '))}</span> &mdash; "
+        f"{esc(explain_status(result.status))}</td></tr>"
         "</table>"
         f"{review}"
     )
@@ -217,7 +217,7 @@ def _notes(notes: list[str]) -> str:
     items = [item for item in items if item.strip()]
     if not items:
         return ""
-    listed = "".join(f"<li>{_esc(item)}</li>" for item in items)
+    listed = "".join(f"<li>{prose_html(item)}</li>" for item in items)
     return f"<h2>Notes</h2><ul class='notes'>{listed}</ul>"
 
 
@@ -226,22 +226,30 @@ def _test_section(test: TestResult) -> str:
     message = scrub(test.message)
     explanation = OUTCOME_EXPLANATIONS.get(test.outcome, "")
     parts = [
-        f"<section class='test {_esc(test.outcome)}'>",
-        f"<h3>{_esc(readable_grade_id(test.grade_id))} "
-        f"<code class='gid'>{_esc(test.grade_id)}</code></h3>",
-        f"<p><span class='outcome {_esc(test.outcome)}'>{_esc(label)}</span> "
+        f"<section class='test {esc(test.outcome)}'>",
+        f"<h3>{esc(readable_grade_id(test.grade_id))} "
+        f"<code class='gid'>{esc(test.grade_id)}</code></h3>",
+        f"<p><span class='outcome {esc(test.outcome)}'>{esc(label)}</span> "
         f"{format_points(test.score)} / {format_points(test.points)} points</p>",
     ]
     if explanation:
-        parts.append(f"<p class='why'>{_esc(explanation)}</p>")
+        parts.append(f"<p class='why'>{esc(explanation)}</p>")
     if message:
-        parts.append(f"<pre>{_esc(message)}</pre>")
+        parts.append(f"<pre>{esc(message)}</pre>")
     parts.append("</section>")
     return "\n".join(parts)
 
 
-def _esc(text: object) -> str:
+def esc(text: object) -> str:
     return html.escape(str(text), quote=True)
+
+
+_BACKTICKED = re.compile(r"`([^`\n]+)`")
+
+
+def prose_html(text: object) -> str:
+    """Escaped text in which `backticked` names (cells, inputs, layers) show as code."""
+    return _BACKTICKED.sub(r"<code>\1</code>", esc(text))
 
 
 PAGE = """<!DOCTYPE html>
