@@ -166,7 +166,7 @@ WRONG_SUBMISSIONS = [
     WrongSubmission(
         name="meta_not_adapted",
         replace={"build_capstone": META_NOT_ADAPTED},
-        loses={"test_capstone_params": "call its adapt method"},
+        loses={"test_capstone_params": "the layer was never adapted"},
         why="the Normalization layer is never adapted: it has the same weights, but they keep "
         "mean 0 and variance 1, so the records are not scaled at all",
     ),
