@@ -35,12 +35,21 @@ def answers(source: nbformat.NotebookNode) -> dict[str, str]:
     return found
 
 
-def filled(release: nbformat.NotebookNode, replace: dict[str, str]) -> nbformat.NotebookNode:
-    nb = nbformat.from_dict(release)
+def filled(notebook: nbformat.NotebookNode, replace: dict[str, str]) -> nbformat.NotebookNode:
+    """A copy of NOTEBOOK with the cells named in REPLACE (grade_id -> source) rewritten.
+
+    A grade_id the notebook lacks is an error: silently grading the original cell instead
+    would make a known answer pass or fail for the wrong reason.
+    """
+    nb = nbformat.from_dict(notebook)
+    found = set()
     for cell in nb.cells:
         grade_id = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
         if grade_id in replace:
             cell.source = replace[grade_id]
+            found.add(grade_id)
+    if missing := set(replace) - found:
+        raise KeyError(f"no cell with grade_id {sorted(missing)} in the notebook")
     return nb
 
 

@@ -21,7 +21,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from autograder import notebooks  # noqa: E402
 from autograder.grading.pipeline import grade_class  # noqa: E402
 from autograder.nbgrader_glue import REPO  # noqa: E402
-from tests.submissions import right_for, wrong_for  # noqa: E402
+from autograder.samples import filled  # noqa: E402
+from tests.submissions import grading_problems, right_for, wrong_for  # noqa: E402
 
 
 def main() -> int:
@@ -36,27 +37,19 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="try-answers-") as tmp:
         subs = Path(tmp) / "submissions"
         for answer in answers:
-            nb = notebooks.read(source)
-            for grade_id, code in answer.replace.items():
-                notebooks.cell_by_grade_id(nb, grade_id).source = code
+            nb = filled(notebooks.read(source), answer.replace)
             (subs / answer.name).mkdir(parents=True)
             notebooks.write(nb, subs / answer.name / f"{args.assignment}.ipynb")
         results = grade_class(args.assignment, subs, Path(tmp) / "out", progress=False)
     by_name = {a.name: a for a in answers}
     bad = 0
     for result in results:
-        answer = by_name[result.student_id]
-        got = {t.grade_id: t.score for t in result.tests}
-        ok = result.status == "graded" and got == answer.expected_scores(points)
-        messages = {t.grade_id: t.message for t in result.tests}
-        ok = ok and all(w in messages.get(gid, "") for gid, w in answer.loses.items())
-        bad += not ok
-        print(f"{'ok ' if ok else 'BAD'} {result.student_id}: {result.status} {got}")
-        if not ok:
-            print(f"    expected {answer.expected_scores(points)}; notes {result.notes}")
-            for t in result.tests:
-                if t.message.strip():
-                    print(f"    [{t.grade_id}] " + t.message.strip().replace("\n", "\n        "))
+        problems = grading_problems(by_name[result.student_id], result, points)
+        bad += bool(problems)
+        scores = {t.grade_id: t.score for t in result.tests}
+        print(f"{'BAD' if problems else 'ok '} {result.student_id}: {result.status} {scores}")
+        for problem in problems:
+            print("    " + problem.replace("\n", "\n        "))
     return 1 if bad else 0
 
 

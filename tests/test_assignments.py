@@ -17,6 +17,8 @@ import pytest
 
 from autograder import notebooks
 from autograder.grading.pipeline import grade_class
+from autograder.grading.results import SubmissionResult
+from autograder.grading.results import TestResult as Checked  # a Test* name pytest would collect
 from autograder.nbgrader_glue import (
     REPO,
     assignment_names,
@@ -27,7 +29,14 @@ from autograder.nbgrader_glue import (
     release_differences,
     submit,
 )
-from tests.submissions import right_for, wrong_for
+from autograder.samples import filled
+from tests.submissions import (
+    RightSubmission,
+    WrongSubmission,
+    grading_problems,
+    right_for,
+    wrong_for,
+)
 
 ASSIGNMENTS = assignment_names() if (REPO / "solutions").exists() else []
 MARKED = re.compile(r"### BEGIN (SOLUTION|HIDDEN TESTS)\n(.*?)### END \1", re.S)
@@ -94,12 +103,40 @@ def test_notebooks_are_committed_without_outputs(assignment):
     assert not notebooks.has_outputs(release_notebook(assignment))
 
 
-def student_notebook(assignment: str, answer):
-    """The solution with some answer cells replaced by a student's (right or wrong) code."""
-    nb = source_notebook(assignment)
-    for grade_id, source in answer.replace.items():
-        notebooks.cell_by_grade_id(nb, grade_id).source = source
-    return nb
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_known_answers_replace_answer_cells_only(assignment):
+    """A known answer names answer cells of the source; a typo would grade the original."""
+    answer_cells = {
+        cell.metadata["nbgrader"]["grade_id"]
+        for cell in source_notebook(assignment).cells
+        if cell.get("metadata", {}).get("nbgrader", {}).get("solution")
+    }
+    for answer in wrong_for(assignment) + right_for(assignment):
+        assert answer.replace and set(answer.replace) <= answer_cells, answer.name
+    with pytest.raises(KeyError, match="no cell with grade_id"):
+        filled(source_notebook(assignment), {"no_such_cell": "pass"})
+
+
+def test_grading_problems_name_what_went_wrong():
+    def result(status, scores, messages):
+        tests = [Checked(g, 2.0, s, "passed" if s else "failed", messages.get(g, ""))
+                 for g, s in scores.items()]
+        return SubmissionResult("x", "a", status, tests, ["note"])
+
+    points = {"t1": 2.0, "t2": 2.0}
+    wrong = WrongSubmission("w", {"cell": ""}, loses={"t2": "no skip"})
+    right = RightSubmission("r", {"cell": ""})
+    assert grading_problems(wrong, result("graded", {"t1": 2.0, "t2": 0.0}, {"t2": "no skip"}),
+                            points) == []
+    assert grading_problems(right, result("graded", {"t1": 2.0, "t2": 2.0}, {}), points) == []
+    too_harsh = grading_problems(right, result("graded", {"t1": 2.0, "t2": 0.0}, {"t2": "X"}),
+                                 points)
+    assert too_harsh == ["t2: 0 points, expected 2; message: X"]
+    wrong_reason = grading_problems(
+        wrong, result("graded", {"t1": 2.0, "t2": 0.0}, {"t2": "shape"}), points
+    )
+    assert wrong_reason == ["t2: the message lacks 'no skip': shape"]
+    assert grading_problems(right, result("crashed", {}, {}), points)[0].startswith("status")
 
 
 @pytest.fixture(scope="module")
@@ -125,7 +162,7 @@ def graded(tmp_path_factory):
             for answer in wrong_for(assignment) + right_for(assignment):
                 folder = ours_in / answer.name
                 folder.mkdir(parents=True)
-                nb = student_notebook(assignment, answer)
+                nb = filled(source_notebook(assignment), answer.replace)
                 notebooks.write(nb, folder / f"{assignment}.ipynb")
             ours = grade_class(assignment, ours_in, course / "ours", course_root=course,
                                progress=False)
@@ -176,12 +213,7 @@ def test_assignment_has_two_right_answers_in_other_styles(assignment):
 def test_wrong_submission_loses_exactly_its_points(assignment, wrong, graded):
     _, _, ours = graded(assignment)
     points = notebooks.graded_cells(source_notebook(assignment))
-    result = ours[wrong.name]
-    assert result.status == "graded", result.notes
-    assert {t.grade_id: t.score for t in result.tests} == wrong.expected_scores(points)
-    messages = {t.grade_id: t.message for t in result.tests}
-    for grade_id, words in wrong.loses.items():
-        assert words in messages[grade_id], grade_id
+    assert grading_problems(wrong, ours[wrong.name], points) == []
 
 
 @pytest.mark.slow
@@ -194,10 +226,7 @@ def test_right_answer_in_another_style_scores_full_marks(assignment, right, grad
     """The tests grade the model a student built, not the instructor's way of writing it."""
     _, _, ours = graded(assignment)
     points = notebooks.graded_cells(source_notebook(assignment))
-    result = ours[right.name]
-    assert result.status == "graded", result.notes
-    failures = {t.grade_id: t.message for t in result.tests if t.score != points[t.grade_id]}
-    assert failures == {}
+    assert grading_problems(right, ours[right.name], points) == []
 
 
 @pytest.mark.slow

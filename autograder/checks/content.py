@@ -445,13 +445,12 @@ def _comparison_hint(diff: _Differences, fold_activations: bool) -> str:
 
 def _fewer_merges(diff: _Differences) -> bool:
     """More merges of some class missing than unexpected: one was left out, not reshaped."""
-    missing: Counter[str] = Counter()
-    for sig, n in diff.missing.items():
-        if sig.class_name in MERGE_CLASSES:
-            missing[sig.class_name] += n
-    for sig, n in diff.unexpected.items():
-        missing[sig.class_name] -= n
-    return any(n > 0 for n in missing.values())
+    balance: Counter[str] = Counter()
+    for side, sign in ((diff.missing, 1), (diff.unexpected, -1)):
+        for sig, n in side.items():
+            if sig.class_name in MERGE_CLASSES:
+                balance[sig.class_name] += sign * n
+    return any(n > 0 for n in balance.values())
 
 
 def _activation_class(diff: _Differences) -> str:

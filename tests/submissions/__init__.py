@@ -57,3 +57,30 @@ def wrong_for(assignment: str) -> list[WrongSubmission]:
 
 def right_for(assignment: str) -> list[RightSubmission]:
     return list(getattr(_module(assignment), "RIGHT_SUBMISSIONS", []))
+
+
+def grading_problems(answer, result, points: dict[str, float]) -> list[str]:
+    """What is wrong with how an answer was graded (empty: it scored what it states).
+
+    ``result`` is the grader's SubmissionResult for the answer, ``points`` each test's points.
+    Shared by the test suite and ``scripts/try_answers.py``.
+    """
+    if result.status != "graded":
+        return [f"status {result.status}, not graded: {result.notes}"]
+    expected = answer.expected_scores(points)
+    messages = {t.grade_id: t.message for t in result.tests}
+    problems = [
+        f"{t.grade_id}: {t.score:g} points, expected {expected.get(t.grade_id, 0):g}; "
+        f"message: {t.message.strip() or '(none)'}"
+        for t in result.tests
+        if t.score != expected.get(t.grade_id)
+    ]
+    problems += [
+        f"{gid}: the message lacks {words!r}: {messages.get(gid, '(no such test)')}"
+        for gid, words in answer.loses.items()
+        if words not in messages.get(gid, "")
+    ]
+    if {t.grade_id for t in result.tests} != set(expected):
+        problems.append(f"tests {sorted(messages)}, expected {sorted(expected)}")
+    return problems
+
