@@ -1,1 +1,85 @@
-"""Checks on a model's graph. Each raises :class:`autograder.errors.CheckFailure` on failure."""
+"""The checks task authors use: ``from autograder import checks`` then ``checks.check_...``.
+
+Every ``check_*`` raises :class:`autograder.errors.CheckFailure` with a message that teaches;
+the plain functions beside them only describe a model and never fail. Hidden tests import from
+here, never from the modules behind it, so the checks can be regrouped without touching a
+notebook.
+"""
+
+from autograder.checks.behaviour import (
+    block_model,
+    check_builder,
+    check_compiled_by_name,
+    check_constant_weights,
+    check_contrastive_loss,
+    check_contrastive_loss_values,
+    check_forward_pass,
+    check_siamese_distance,
+    check_zero_weight_residual,
+    constant_weights,
+    contrastive_cases,
+    random_inputs,
+    run_model,
+)
+from autograder.checks.content import check_layer_settings, compare_to_reference, layer_signatures
+from autograder.checks.interface import (
+    activation_name,
+    check_inputs,
+    check_model_kind,
+    check_output_activations,
+    check_outputs,
+    check_param_counts,
+    graph_of,
+)
+from autograder.checks.preprocessing import check_input_normalization
+from autograder.checks.topology import (
+    check_multi_input_fusion,
+    check_output_branches,
+    check_parallel_branches,
+    check_residual_blocks,
+    check_shared_layers,
+    check_shared_tower,
+    check_unet_skips,
+    output_branches,
+    residual_merges,
+    unet_skips,
+)
+from autograder.errors import CheckFailure
+
+__all__ = [
+    "CheckFailure",
+    "activation_name",
+    "block_model",
+    "check_builder",
+    "check_compiled_by_name",
+    "check_constant_weights",
+    "check_contrastive_loss",
+    "check_contrastive_loss_values",
+    "check_forward_pass",
+    "check_input_normalization",
+    "check_inputs",
+    "check_layer_settings",
+    "check_model_kind",
+    "check_multi_input_fusion",
+    "check_output_activations",
+    "check_output_branches",
+    "check_outputs",
+    "check_parallel_branches",
+    "check_param_counts",
+    "check_residual_blocks",
+    "check_shared_layers",
+    "check_shared_tower",
+    "check_siamese_distance",
+    "check_unet_skips",
+    "check_zero_weight_residual",
+    "compare_to_reference",
+    "constant_weights",
+    "contrastive_cases",
+    "graph_of",
+    "layer_signatures",
+    "output_branches",
+    "random_inputs",
+    "residual_merges",
+    "run_model",
+    "unet_skips",
+]
