@@ -3,7 +3,9 @@
 Nothing here trusts the student's process: the checks' code comes from the instructor's source
 notebook, the values are rebuilt from plain files, and the score of a test is decided here. A
 test the student's notebook never reached (it crashed or ran out of time first) is "not run",
-which is not the same as failed, and the report says so.
+which is not the same as failed, and the report says so. A check that breaks with anything
+but a :class:`CheckFailure` or an ``AssertionError`` is the grader's problem, not the student's:
+the test is an ``error`` (a human decides), and the traceback goes to the instructor's log only.
 """
 
 from __future__ import annotations
@@ -11,18 +13,21 @@ from __future__ import annotations
 import ast
 import atexit
 import json
+import linecache
 import os
 import resource
 import sys
+import traceback
 from pathlib import Path
 from typing import Any
 
 from autograder.errors import CheckFailure
 from autograder.grading import values
 from autograder.grading.plan import TestPlan
-from autograder.grading.results import TestResult
+from autograder.grading.results import Outcome, TestResult
 
 CHECKER_ADDRESS_SPACE = 12 * 1024**3
+GRADER_ERROR = "the grader could not check this test; an instructor will look at it"
 
 
 def warm(uses_keras: bool) -> None:
@@ -99,7 +104,7 @@ def check_workspace(
         record = probes.get(plan.grade_id)
         if record is None:
             why = stopped or "the notebook stopped before reaching this test"
-            results.append(TestResult(plan.grade_id, plan.points, 0.0, "not_run", why))
+            results.append(TestResult(plan.grade_id, plan.points, 0.0, Outcome.NOT_RUN, why))
             continue
         results.append(run_checks(plan, record.get("probes", {}), exports, imports))
     return results
@@ -115,16 +120,23 @@ def run_checks(plan: TestPlan, probes: dict, exports: Path, imports: str) -> Tes
     try:
         exec(compile(imports, "<imports>", "exec"), namespace)
         namespace["__student_value__"] = _student_value(probes, exports)
-        exec(compile(plan.checks, f"<test {plan.grade_id}>", "exec"), namespace)
+        exec(_compiled(plan.checks, f"<test {plan.grade_id}>"), namespace)
     except CheckFailure as failure:
-        return TestResult(plan.grade_id, plan.points, 0.0, "failed", failure.message)
+        return TestResult(plan.grade_id, plan.points, 0.0, Outcome.FAILED, failure.message)
     except AssertionError as failure:
         message = str(failure) or "a check of this test did not hold"
-        return TestResult(plan.grade_id, plan.points, 0.0, "failed", message)
-    except Exception as exc:  # a check met a value it could not handle
-        message = f"{type(exc).__name__}: {str(exc)[:500]}"
-        return TestResult(plan.grade_id, plan.points, 0.0, "failed", message)
-    return TestResult(plan.grade_id, plan.points, plan.points, "passed", "")
+        return TestResult(plan.grade_id, plan.points, 0.0, Outcome.FAILED, message)
+    except Exception:  # the check itself broke: a human decides, the student is not blamed
+        return TestResult(
+            plan.grade_id, plan.points, 0.0, Outcome.ERROR, GRADER_ERROR, log=traceback.format_exc()
+        )
+    return TestResult(plan.grade_id, plan.points, plan.points, Outcome.PASSED, "")
+
+
+def _compiled(source: str, filename: str):
+    """Compile SOURCE so that a traceback through it shows its lines to the instructor."""
+    linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
+    return compile(source, filename, "exec")
 
 
 def _student_value(probes: dict, exports: Path):

@@ -13,6 +13,7 @@ import multiprocessing
 import os
 import shutil
 import threading
+import traceback
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,10 +21,11 @@ import nbformat
 
 from autograder.grading import checker, intake, sandbox
 from autograder.grading.plan import TestPlan, defined_names, split_test_cell
-from autograder.grading.results import SubmissionResult, TestResult
+from autograder.grading.results import Outcome, RunEnd, Status, SubmissionResult, TestResult
 
 REPO = Path(__file__).resolve().parents[2]
-GRADER_VERSION = "1"
+GRADER_VERSION = "2"
+GRADER_LOG = "grader.log"  # the instructor's log of the grader's own failures
 
 
 @dataclass
@@ -114,7 +116,7 @@ def grade_submission(
 
 def _ungraded(task: Assignment, taken: intake.Intake) -> SubmissionResult:
     tests = [
-        TestResult(p.grade_id, p.points, 0.0, "not_run", f"not run: {taken.status}")
+        TestResult(p.grade_id, p.points, 0.0, Outcome.NOT_RUN, f"not run: {taken.status}")
         for p in task.plans
     ]
     return SubmissionResult(
@@ -122,10 +124,10 @@ def _ungraded(task: Assignment, taken: intake.Intake) -> SubmissionResult:
     )
 
 
-def _status(outcome: sandbox.Outcome, tamper: list[str]) -> str:
+def _status(outcome: sandbox.Outcome, tamper: list[str]) -> Status:
     if tamper:
-        return "tampered"
-    return {"finished": "graded", "timed_out": "timed_out"}.get(outcome.status, "crashed")
+        return Status.TAMPERED
+    return RunEnd(outcome.status).status
 
 
 def _driver_tampering(workspace: Path) -> list[str]:
@@ -178,8 +180,9 @@ class CheckPool:
                     p.grade_id,
                     p.points,
                     0.0,
-                    "error",
+                    Outcome.ERROR,
                     "the grader failed on this submission; an instructor will look",
+                    log="a checker process died while checking this submission",
                 )
                 for p in task.plans
             ]
@@ -230,6 +233,7 @@ def grade_class(
                 student = futures[future]
                 result = _safely(future, task, student)
                 result.save(results_dir / f"{student}.json")
+                _log_grader_errors(result, out_dir / GRADER_LOG)
                 done[student] = result
                 bar.update(1)
     finally:
@@ -242,14 +246,30 @@ def _safely(future: cf.Future, task: Assignment, student: str) -> SubmissionResu
     try:
         return future.result()
     except Exception as exc:  # our own failure must not take the batch down
-        tests = [TestResult(p.grade_id, p.points, 0.0, "error", "grader error") for p in task.plans]
+        log = traceback.format_exc()
+        tests = [
+            TestResult(p.grade_id, p.points, 0.0, Outcome.ERROR, "grader error", log=log)
+            for p in task.plans
+        ]
         return SubmissionResult(
             student,
             task.name,
-            "crashed",
+            Status.CRASHED,
             tests,
             [f"the grader failed: {type(exc).__name__}: {exc}"[:300]],
         )
+
+
+def _log_grader_errors(result: SubmissionResult, log: Path) -> None:
+    """Tracebacks of the grader's own failures go here, for the instructor, never to students."""
+    entries = [
+        f"== {result.student_id} / {t.grade_id}: {t.outcome}\n{t.log.rstrip()}\n"
+        for t in result.tests
+        if t.log
+    ]
+    if entries:
+        with log.open("a") as f:
+            f.write("".join(entries))
 
 
 def _reusable(results_dir: Path, folders: dict[str, Path], task: Assignment):
