@@ -8,6 +8,7 @@ changed, so an interrupted run resumes and a repeated run gives the same grades.
 from __future__ import annotations
 
 import concurrent.futures as cf
+import dataclasses
 import hashlib
 import multiprocessing
 import os
@@ -205,6 +206,9 @@ def grade_class(
     progress: bool = True,
 ) -> list[SubmissionResult]:
     task = Assignment.load(assignment, course_root)
+    data = course_root / "data"
+    if data.is_dir():
+        limits = dataclasses.replace(limits, course_data=(str(data.resolve()),))
     workers = workers or os.cpu_count() or 1
     out_dir.mkdir(parents=True, exist_ok=True)
     results_dir = out_dir / "results"

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import json
 import os
-import resource
 import shutil
 import signal
 import subprocess
@@ -26,25 +25,11 @@ from pathlib import Path
 
 import psutil
 
+from autograder.settings import DEFAULT_LIMITS, Limits
+
 PACKAGE_DIR = Path(__file__).resolve().parents[1]
-REPO = PACKAGE_DIR.parent
 NOBODY = 65534
 SYSTEM_DIRS = ("/usr", "/bin", "/sbin", "/lib", "/lib64", "/lib32", "/etc")
-
-
-@dataclass(frozen=True)
-class Limits:
-    cell_seconds: float = 120.0
-    notebook_seconds: float = 600.0
-    memory_bytes: int = 3 * 1024**3  # resident, whole process tree
-    address_space_bytes: int = 8 * 1024**3  # per process (TensorFlow reserves a lot)
-    cpu_seconds: int = 1200
-    file_bytes: int = 200 * 1024**2
-    output_bytes: int = 1 * 1024**2  # what we keep of the driver's raw stdout/stderr
-    processes: int = 2048  # threads count too; TensorFlow starts dozens
-
-
-DEFAULT_LIMITS = Limits()
 
 
 @dataclass
@@ -76,7 +61,7 @@ def run(
     if as_nobody:
         _hand_over(workspace)
     read_fd, write_fd = os.pipe()
-    command = _command(workspace, sandboxed, as_nobody)
+    command = _rlimits(limits, as_nobody) + _command(workspace, sandboxed, as_nobody, limits)
     started = time.time()
     proc = subprocess.Popen(
         command,
@@ -85,8 +70,7 @@ def run(
         stderr=subprocess.STDOUT,
         pass_fds=(write_fd,),
         env=_environment(workspace, write_fd),
-        start_new_session=True,
-        preexec_fn=lambda: _apply_limits(limits, as_nobody),
+        start_new_session=True,  # no preexec_fn: it is unsafe while other threads run
     )
     os.close(write_fd)
     output = _CappedReader(proc.stdout, limits.output_bytes)
@@ -160,7 +144,7 @@ def _crash_reason(returncode: int | None) -> str:
 # -- the fence ------------------------------------------------------------------------------------
 
 
-def _command(workspace: Path, sandboxed: bool, as_nobody: bool) -> list[str]:
+def _command(workspace: Path, sandboxed: bool, as_nobody: bool, limits: Limits) -> list[str]:
     driver = [sys.executable, "-m", "autograder.grading.driver", str(workspace)]
     if not sandboxed:
         return driver
@@ -170,7 +154,7 @@ def _command(workspace: Path, sandboxed: bool, as_nobody: bool) -> list[str]:
     args += ["--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp"]
     for system_dir in SYSTEM_DIRS:
         args += ["--ro-bind-try", system_dir, system_dir]
-    shared = _python_dirs() + [PACKAGE_DIR, REPO / "data"]
+    shared = _python_dirs() + [PACKAGE_DIR, *map(Path, limits.course_data)]
     args += _open_parents([*shared, workspace])
     for path in shared:
         args += ["--ro-bind-try", str(path), str(path)]
@@ -237,13 +221,23 @@ def _hand_over(workspace: Path) -> None:
         os.chown(path, NOBODY, NOBODY, follow_symlinks=False)
 
 
-def _apply_limits(limits: Limits, as_nobody: bool) -> None:
-    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-    resource.setrlimit(resource.RLIMIT_AS, (limits.address_space_bytes,) * 2)
-    resource.setrlimit(resource.RLIMIT_CPU, (limits.cpu_seconds,) * 2)
-    resource.setrlimit(resource.RLIMIT_FSIZE, (limits.file_bytes,) * 2)
+def _rlimits(limits: Limits, as_nobody: bool) -> list[str]:
+    """The command prefix that sets the rlimits: util-linux's prlimit, then exec.
+
+    Setting them in a ``preexec_fn`` would be shorter, but that may deadlock a child forked
+    while other threads (grading other students) hold locks.
+    """
+    if shutil.which("prlimit") is None:
+        return []  # not Linux: the wall-time, memory and output watchers below still hold
+    caps = [
+        "--core=0",
+        f"--as={limits.address_space_bytes}",
+        f"--cpu={limits.cpu_seconds}",
+        f"--fsize={limits.file_bytes}",
+    ]
     if as_nobody:  # counted against nobody, not against root (who is exempt)
-        resource.setrlimit(resource.RLIMIT_NPROC, (limits.processes,) * 2)
+        caps.append(f"--nproc={limits.processes}")
+    return ["prlimit", *caps, "--"]
 
 
 # -- watching -------------------------------------------------------------------------------------
