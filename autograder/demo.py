@@ -34,8 +34,7 @@ def graph_tour() -> None:
     import keras
 
     from autograder import reference_models as ref
-    from autograder.checks.interface import check_param_counts
-    from autograder.checks.topology import check_residual_blocks, check_unet_skips
+    from autograder.checks import check_param_counts, check_residual_blocks, check_unet_skips
     from autograder.graph import ModelGraph
     from autograder.report import graph_report
 

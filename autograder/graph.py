@@ -84,6 +84,7 @@ class ModelGraph:
         self._children: dict[str, list[str]] = {}
         self._ancestors: dict[str, frozenset[str]] = {}
         self._order: list[str] = []
+        self._position: dict[str, int] = {}
 
     # -- construction -------------------------------------------------------------------------
 
@@ -117,6 +118,7 @@ class ModelGraph:
             for parent in call.inputs:
                 self._children[parent].append(call.id)
         self._order = _topological_order(self.calls, self._children)
+        self._position = {cid: i for i, cid in enumerate(self._order)}
         for cid in self._order:
             acc: set[str] = set()
             for parent in self.calls[cid].inputs:
@@ -150,6 +152,47 @@ class ModelGraph:
                 stack.extend(self._children[nxt])
         return found
 
+    def closure(self, cid: str) -> frozenset[str]:
+        """A call and everything upstream of it."""
+        return self._ancestors[cid] | {cid}
+
+    def position(self, cid: str) -> int:
+        """Where the call comes in topological order: later calls never feed earlier ones."""
+        return self._position[cid]
+
+    def in_order(self, cids: Iterable[str]) -> tuple[str, ...]:
+        return tuple(sorted(cids, key=self._position.__getitem__))
+
+    def fork(self, a: str, b: str) -> str | None:
+        """The last call both ``a`` and ``b`` depend on (where their branches part), if any."""
+        common = self.closure(a) & self.closure(b)
+        return max(common, key=self._position.__getitem__) if common else None
+
+    def between(self, start: str, end: str) -> tuple[str, ...]:
+        """The calls strictly after ``start`` on the way to ``end`` (``end`` included), in order."""
+        return self.in_order(c for c in self.closure(end) if start in self._ancestors[c])
+
+    def edges_among(self, cids: Iterable[str]) -> tuple[tuple[str, str], ...]:
+        """The connections (parent, child) whose two ends are both in ``cids``."""
+        chosen = set(cids)
+        return tuple(
+            (parent, child)
+            for child in self.in_order(chosen)
+            for parent in self.calls[child].inputs
+            if parent in chosen
+        )
+
+    def edges_into(self, cid: str) -> tuple[tuple[str, str], ...]:
+        return tuple((parent, cid) for parent in self.calls[cid].inputs)
+
+    def reaches_output(self, cid: str) -> bool:
+        reached = self.descendants(cid) | {cid}
+        return any(out.call in reached for out in self.outputs)
+
+    def weighted(self, cid: str) -> bool:
+        """The call applies a layer that has weights."""
+        return self.layer_of(cid).params > 0
+
     def layer_of(self, cid: str) -> LayerInfo:
         return self.layers[self.calls[cid].layer]
 
@@ -166,6 +209,18 @@ class ModelGraph:
     def shared_layers(self) -> list[LayerInfo]:
         """Layers (with weights) applied more than once."""
         return [info for info in self.weighted_layers() if len(info.calls) > 1]
+
+    def copied_layers(self) -> list[list[str]]:
+        """Groups of layers with weights, each called once, with the same class, settings and
+        size: what a student gets by writing ``layers.Dense(64)`` twice where one layer should
+        be shared."""
+        groups: dict[tuple, list[str]] = {}
+        for info in self.weighted_layers():
+            if len(info.calls) == 1:
+                settings = {k: v for k, v in info.config.items() if k != "name"}
+                key = (info.class_name, info.params, repr(sorted(settings.items())))
+                groups.setdefault(key, []).append(info.path)
+        return [paths for paths in groups.values() if len(paths) > 1]
 
     def input_named(self, name: str) -> TensorSpec | None:
         return next((t for t in self.inputs if t.name == name), None)

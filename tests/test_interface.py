@@ -15,10 +15,10 @@ import keras
 import pytest
 from keras import layers, ops
 
+from autograder.checks.activations import check_output_activations
 from autograder.checks.interface import (
     check_inputs,
     check_model_kind,
-    check_output_activations,
     check_outputs,
     check_param_counts,
     graph_of,

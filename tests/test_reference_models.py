@@ -9,7 +9,7 @@ from collections import Counter
 import pytest
 
 from autograder import reference_models as rm
-from autograder.checks.topology import (
+from autograder.checks import (
     check_residual_blocks,
     check_unet_skips,
     residual_merges,

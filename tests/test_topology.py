@@ -6,7 +6,8 @@ import pytest
 from keras import layers, ops
 
 from autograder import reference_models as rm
-from autograder.checks.topology import (
+from autograder.checks import (
+    block_model,
     check_multi_input_fusion,
     check_output_branches,
     check_parallel_branches,
@@ -180,6 +181,78 @@ def test_tensor_added_to_itself_is_not_a_residual():
     model = keras.Model(inputs, layers.Activation("relu")(x + x))
     with pytest.raises(CheckFailure, match="none adds a block's input"):
         check_residual_blocks(model, identity=1)
+
+
+def identity_block(x, filters, shortcut_from="input"):
+    """A classic identity block; ``shortcut_from="inside"`` takes the skip after the first conv."""
+    shortcut = x
+    x = layers.Conv2D(filters, 3, padding="same")(x)
+    x = layers.Activation("relu")(layers.BatchNormalization()(x))
+    if shortcut_from == "inside":
+        shortcut = x
+    x = layers.BatchNormalization()(layers.Conv2D(filters, 3, padding="same")(x))
+    return layers.Activation("relu")(layers.Add()([x, shortcut]))
+
+
+def test_block_whose_shortcut_starts_at_its_input_passes():
+    block = block_model(identity_block, (8, 8, 4), filters=4)
+    check_residual_blocks(block, identity=1, projection=0, activation_after_merge=True)
+
+
+def test_shortcut_starting_inside_the_block_fails_on_topology_alone():
+    block = block_model(identity_block, (8, 8, 4), filters=4, shortcut_from="inside")
+    with pytest.raises(CheckFailure, match="starts inside the block instead of at its input") as e:
+        check_residual_blocks(block, identity=1, projection=0, activation_after_merge=True)
+    marks, graph = e.value.marks, e.value.marks.graph
+    assert [graph.calls[c].class_name for c in marks.calls] == ["Activation", "InputLayer"]
+    (start, merge), = marks.missing_edges
+    assert graph.calls[start].class_name == "InputLayer" and graph.calls[merge].class_name == "Add"
+    assert marks.edges == ((marks.calls[0], merge),)
+
+
+def stacked_blocks(second="input"):
+    inputs = keras.Input((8, 8, 4))
+    x = layers.Conv2D(4, 3, padding="same", activation="relu")(inputs)
+    x = identity_block(x, 4)
+    x = identity_block(x, 4, shortcut_from=second)
+    return keras.Model(inputs, layers.GlobalAveragePooling2D()(x))
+
+
+def test_later_block_must_start_its_shortcut_at_the_previous_sum():
+    check_residual_blocks(stacked_blocks(), identity=2, activation_after_merge=True)
+    with pytest.raises(CheckFailure, match="starts inside the block"):
+        check_residual_blocks(stacked_blocks("inside"), identity=2)
+
+
+def test_residual_marks_name_the_misplaced_skip():
+    model = small_resnet(relu_before_add=True)
+    with pytest.raises(CheckFailure) as e:
+        check_residual_blocks(model, identity=1, projection=1, activation_after_merge=True)
+    marks, graph = e.value.marks, e.value.marks.graph
+    assert marks.graph is not None and set(marks.calls) <= set(graph.calls)
+    assert [graph.calls[c].class_name for c in marks.calls] == ["Activation", "Add"]
+    assert marks.edges[0] == tuple(marks.calls)
+    assert all(graph.calls[child].class_name == "Add" for _, child in marks.edges)
+
+
+def test_no_residual_marks_the_sums_that_are_not_skips():
+    inputs = keras.Input((8, 8, 4))
+    a = layers.Conv2D(4, 3, padding="same")(inputs)
+    b = layers.Conv2D(4, 3, padding="same")(inputs)
+    with pytest.raises(CheckFailure) as e:
+        check_residual_blocks(keras.Model(inputs, layers.Add()([a, b])))
+    marks = e.value.marks
+    assert [marks.graph.calls[c].class_name for c in marks.calls] == ["Add"]
+    assert sorted(marks.graph.calls[p].class_name for p, _ in marks.edges) == ["Conv2D"] * 2
+
+
+def test_count_failure_marks_each_sum_and_its_shortcut():
+    with pytest.raises(CheckFailure) as e:
+        check_residual_blocks(small_resnet(project_identity=True), identity=1, projection=1)
+    marks, graph = e.value.marks, e.value.marks.graph
+    assert [graph.calls[c].class_name for c in marks.calls] == ["Add", "Add"]
+    shortcut_classes = {graph.calls[child].class_name for _, child in marks.edges}
+    assert shortcut_classes == {"Conv2D", "BatchNormalization", "Add"}
 
 
 # =================================================================================================

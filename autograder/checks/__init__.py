@@ -6,6 +6,7 @@ here, never from the modules behind it, so the checks can be regrouped without t
 notebook.
 """
 
+from autograder.checks.activations import activation_name, check_output_activations
 from autograder.checks.behaviour import (
     block_model,
     check_builder,
@@ -22,28 +23,20 @@ from autograder.checks.behaviour import (
     run_model,
 )
 from autograder.checks.content import check_layer_settings, compare_to_reference, layer_signatures
+from autograder.checks.fusion import check_multi_input_fusion
+from autograder.checks.heads import check_output_branches, output_branches
 from autograder.checks.interface import (
-    activation_name,
     check_inputs,
     check_model_kind,
-    check_output_activations,
     check_outputs,
     check_param_counts,
     graph_of,
 )
+from autograder.checks.parallel import check_parallel_branches
 from autograder.checks.preprocessing import check_input_normalization
-from autograder.checks.topology import (
-    check_multi_input_fusion,
-    check_output_branches,
-    check_parallel_branches,
-    check_residual_blocks,
-    check_shared_layers,
-    check_shared_tower,
-    check_unet_skips,
-    output_branches,
-    residual_merges,
-    unet_skips,
-)
+from autograder.checks.residual import check_residual_blocks, residual_merges
+from autograder.checks.shared import check_shared_layers, check_shared_tower
+from autograder.checks.unet import check_unet_skips, unet_skips
 from autograder.errors import CheckFailure
 
 __all__ = [

@@ -25,12 +25,12 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
-from autograder.checks.interface import (
+from autograder.checks.activations import (
     activation_name,
     effective_activation,
-    graph_of,
     standalone_activation,
 )
+from autograder.checks.interface import graph_of
 from autograder.errors import CheckFailure
 from autograder.graph import MERGE_CLASSES, ModelGraph, Shape, format_shape
 

@@ -16,53 +16,12 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from autograder.checks.wording import join, names, number, spelled
 from autograder.errors import CheckFailure
 from autograder.graph import ModelGraph, Shape, TensorSpec, as_graph, format_shape, model_kind
 
 # (None, 28, 28), or {"shape": (None, 28, 28), "dtype": "float32"}; either part may be omitted.
 ExpectedTensor = Sequence[int | None] | Mapping[str, Any]
-
-_NUMBER_WORDS = ("no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
-
-# Layers and operations that apply one activation to one tensor, by lower-cased class name.
-_ACTIVATION_CLASSES = {
-    "relu": "relu",
-    "sigmoid": "sigmoid",
-    "tanh": "tanh",
-    "softmax": "softmax",
-    "logsoftmax": "log_softmax",
-    "silu": "silu",
-    "swish": "silu",
-    "gelu": "gelu",
-    "elu": "elu",
-    "selu": "selu",
-    "softplus": "softplus",
-    "softsign": "softsign",
-    "leakyrelu": "leaky_relu",
-    "prelu": "prelu",
-    "relu6": "relu6",
-    "hardsigmoid": "hard_sigmoid",
-    "mish": "mish",
-}
-_ACTIVATION_ALIASES = {"swish": "silu", "none": "linear", "": "linear"}
-# Layers that move values around without changing them: an output behind them keeps the
-# activation of the layer before.
-_PASS_THROUGH = frozenset({"Reshape", "Flatten", "Identity", "Dropout", "Permute"})
-
-_LOSS_ADVICE = {
-    "softmax": (
-        "an output of class probabilities ends in softmax and pairs with "
-        "categorical_crossentropy (sparse_categorical_crossentropy for integer labels)"
-    ),
-    "sigmoid": (
-        "a yes/no (or multi-label) output ends in sigmoid and pairs with binary_crossentropy"
-    ),
-    "linear": (
-        "an output of free values (a regression target, logits, an embedding) has no "
-        "activation (activation=None): relu would cut off its negative values, softmax or "
-        "sigmoid squeeze them into (0, 1); a regression output pairs with mse or mae"
-    ),
-}
 
 
 # -- reading a model once ------------------------------------------------------------------------
@@ -187,23 +146,23 @@ def _check_names(
     found_text = _listing(role, [_public_name(role, graph, spec) for spec in specs])
     if len(specs) != len(wanted):
         opening = (
-            f"your model has {_count(len(specs), role)}; this task needs {_word(len(wanted))}: "
-            + _join(f"`{name}`" for name in wanted)
+            f"your model has {spelled(len(specs), role)}; this task needs {number(len(wanted))}: "
+            + join(f"`{name}`" for name in wanted)
         )
     else:
         opening = "the names differ"
     details = []
     if missing:
-        details.append("missing " + _join(f"`{name}`" for name in missing))
+        details.append("missing " + join(f"`{name}`" for name in missing))
     if unexpected:
-        details.append("not asked for: " + _join(_public_name(role, graph, s) for s in unexpected))
+        details.append("not asked for: " + join(_public_name(role, graph, s) for s in unexpected))
     hint = f"{opening} ({'; '.join(details)}). {_NAME_HINTS[role]}"
     raise CheckFailure(f"Model {role}s", expected_text, found_text, hint)
 
 
 def _listing(role: str, items: list[str]) -> str:
     """E.g. "two inputs: `image` (None, 28, 28) and `meta` (None, 3)"."""
-    return f"{_count(len(items), role)}: {_join(items)}"
+    return f"{spelled(len(items), role)}: {join(items)}"
 
 
 def _wanted_text(wanted: _Wanted) -> str:
@@ -215,8 +174,8 @@ def _check_shapes(role: str, specs: list[TensorSpec], wanted: Mapping[str, _Want
     wrong = [w for w in wanted.values() if w.shape is not None and by_name[w.name].shape != w.shape]
     if not wrong:
         return
-    expected_text = _join(f"`{w.name}` {format_shape(w.shape)}" for w in wrong)
-    found_text = _join(f"`{w.name}` {format_shape(by_name[w.name].shape)}" for w in wrong)
+    expected_text = join(f"`{w.name}` {format_shape(w.shape)}" for w in wrong)
+    found_text = join(f"`{w.name}` {format_shape(by_name[w.name].shape)}" for w in wrong)
     hint = _shape_hint(role, [(w.shape, by_name[w.name].shape) for w in wrong])
     raise CheckFailure(f"{role.capitalize()} shapes", expected_text, found_text, hint)
 
@@ -242,8 +201,8 @@ def _check_dtypes(role: str, specs: list[TensorSpec], wanted: Mapping[str, _Want
     wrong = [w for w in wanted.values() if w.dtype is not None and by_name[w.name].dtype != w.dtype]
     if not wrong:
         return
-    expected_text = _join(f"`{w.name}` {w.dtype}" for w in wrong)
-    found_text = _join(f"`{w.name}` {by_name[w.name].dtype}" for w in wrong)
+    expected_text = join(f"`{w.name}` {w.dtype}" for w in wrong)
+    found_text = join(f"`{w.name}` {by_name[w.name].dtype}" for w in wrong)
     if role == "input":
         hint = 'pass the dtype to keras.Input, e.g. keras.Input(shape=(20,), dtype="int32") '
         hint += "for token ids fed to an Embedding"
@@ -252,126 +211,55 @@ def _check_dtypes(role: str, specs: list[TensorSpec], wanted: Mapping[str, _Want
     raise CheckFailure(f"{role.capitalize()} dtypes", expected_text, found_text, hint)
 
 
-# -- output activations --------------------------------------------------------------------------
+# -- output names --------------------------------------------------------------------------
 
 
-def check_output_activations(
-    model_or_graph: Any, expected: str | Mapping[str, str]
-) -> dict[str, str]:
-    """Check the activation each output ends in, since it must match the loss.
-
-    ``expected`` maps output names to activations ("softmax", "sigmoid", "linear", ...); a
-    single string applies to every output. ``Dense(10)`` followed by ``Activation("softmax")``
-    ends in softmax just like ``Dense(10, activation="softmax")``. Returns the activation found
-    for each output.
-    """
-    graph = graph_of(model_or_graph)
-    if isinstance(expected, str):
-        expected = {spec.name: expected for spec in graph.outputs}
-    wanted = {name: activation_name(act) for name, act in expected.items()}
-    _check_names_present(graph, list(wanted))
-    found = {spec.name: effective_activation(graph, spec.call) for spec in graph.outputs}
-    wrong = [name for name in wanted if found[name] != wanted[name]]
-    if not wrong:
-        return found
-    label = {name: _output_label(graph, name) for name in wrong}
-    expected_text = _join(f"{label[name]} ends in {wanted[name]}" for name in wrong)
-    found_text = _join(
-        f"{label[name]} ends in {found[name]} ({graph.describe(graph.output_named(name).call)})"
-        for name in wrong
-    )
-    hints = [
-        _activation_hint(label[name], _units(graph, name), wanted[name], found[name])
-        for name in wrong
-    ]
-    raise CheckFailure("Output activations", expected_text, found_text, "; ".join(hints))
-
-
-def _check_names_present(graph: ModelGraph, names: list[str]) -> None:
-    if any(graph.output_named(name) is None for name in names):
-        wanted = {name: _Wanted(name, None, None) for name in names}
+def check_names_present(graph: ModelGraph, outputs: list[str]) -> None:
+    """Every output in ``outputs`` exists (others may exist too)."""
+    if any(graph.output_named(name) is None for name in outputs):
+        wanted = {name: _Wanted(name, None, None) for name in outputs}
         _check_names("output", graph, graph.outputs, wanted)
 
 
-def _units(graph: ModelGraph, name: str) -> int | None:
-    shape = graph.output_named(name).shape
-    return shape[-1] if shape else None
+_FEW_HINTS = {
+    "input": "Declare one `keras.Input(shape=..., name=...)` per input and pass them all to "
+    "keras.Model",
+    "output": "Return every head from the model, keyed by name: "
+    "`keras.Model(inputs, {'category': c, 'footwear': f})`",
+}
+_RENAME_HINTS = {
+    "input": "name each input when you create it: `keras.Input(shape=..., name={name!r})`",
+    "output": "name each head's last layer (`name={name!r}`) or return a dict of outputs keyed "
+    "by these names",
+}
 
 
-def _output_label(graph: ModelGraph, name: str) -> str:
-    spec = graph.output_named(name)
-    if is_automatic_name(name, graph.calls[spec.call].class_name):
-        if len(graph.outputs) == 1:
-            return "the output"
-        return f"the output from {graph.describe(spec.call)}"
-    return f"`{name}`"
-
-
-def _activation_hint(label: str, units: int | None, wanted: str, found: str) -> str:
-    if found == "softmax" and units == 1:
-        return f"{label}: softmax over one unit always outputs 1.0; " + _LOSS_ADVICE["sigmoid"]
-    if found == "linear" and wanted in ("softmax", "sigmoid"):
-        return (
-            f"{label}: a linear output gives logits, which suits only a loss with "
-            f'from_logits=True; add activation="{wanted}" to the last layer; '
-            + _LOSS_ADVICE[wanted]
+def require_named(
+    graph: ModelGraph, role: str, wanted: Sequence[str] | None, concept: str
+) -> list[TensorSpec]:
+    """At least two inputs (or outputs), among them every one in ``wanted``, for the checks of
+    models that need several (fusion, heads, towers). ``None`` takes the model's own."""
+    specs = graph.inputs if role == "input" else graph.outputs
+    have = [spec.name for spec in specs]
+    asked = list(wanted) if wanted is not None else have
+    needed = max(len(asked), 2)
+    listed = f": {names(asked)}" if wanted is not None else ""
+    if len(have) < needed:
+        raise CheckFailure(
+            concept,
+            f"{number(needed)} {role}s{listed}",
+            f"your model has {spelled(len(have), role)} ({names(have)})",
+            f"this task needs {number(needed)}{listed}. {_FEW_HINTS[role]}",
         )
-    if found == "sigmoid" and wanted == "softmax":
-        return (
-            f"{label}: sigmoid scores each class on its own; softmax makes the classes sum "
-            "to 1; " + _LOSS_ADVICE["softmax"]
+    missing = [name for name in asked if name not in have]
+    if missing:
+        raise CheckFailure(
+            concept,
+            f"{role}s named {names(asked)}",
+            f"{role}s named {names(have)}",
+            _RENAME_HINTS[role].format(name=missing[0]),
         )
-    advice = _LOSS_ADVICE.get(wanted, f'set activation="{wanted}" on the last layer')
-    return f"{label}: {advice}"
-
-
-def effective_activation(graph: ModelGraph, cid: str) -> str:
-    """The activation a call's values end in: its own, or that of a standalone activation.
-
-    Layers that only move values (Reshape, Flatten, Dropout, ...) are looked through. A call
-    with no activation of its own (a merge, a pooling layer) counts as "linear".
-    """
-    while graph.calls[cid].class_name in _PASS_THROUGH and len(graph.parents(cid)) == 1:
-        cid = graph.parents(cid)[0]
-    standalone = standalone_activation(graph, cid)
-    if standalone is not None:
-        return standalone
-    return activation_name(graph.layer_of(cid).config.get("activation"))
-
-
-def standalone_activation(graph: ModelGraph, cid: str) -> str | None:
-    """The activation applied by an Activation / ReLU / Softmax layer or an op like ops.relu.
-
-    Returns None for any other call. A ReLU with a cap or a slope, and a LeakyReLU, are named
-    with them (``relu(max_value=6.0)``, ``leaky_relu(negative_slope=0.3)``): the layers'
-    defaults differ from the plain activations of the same name.
-    """
-    call = graph.calls[cid]
-    config = graph.layer_of(cid).config
-    if call.class_name == "Activation":
-        return activation_name(config.get("activation"))
-    name = _ACTIVATION_CLASSES.get(call.class_name.lower())
-    if name in ("relu", "leaky_relu"):
-        extras = {k: config.get(k) for k in ("max_value", "negative_slope", "threshold")}
-        extras = {k: v for k, v in extras.items() if v not in (None, 0, 0.0)}
-        if extras:
-            name += "(" + ", ".join(f"{k}={v}" for k, v in extras.items()) + ")"
-    return name
-
-
-def activation_name(value: Any) -> str:
-    """An activation as Keras serialises it ("silu" for swish, "linear" for None)."""
-    if value is None:
-        return "linear"
-    if isinstance(value, Mapping):  # a serialized function or object
-        inner = value.get("config")
-        if isinstance(inner, Mapping):
-            inner = inner.get("name")
-        value = inner if isinstance(inner, str) else value.get("class_name", "custom")
-    if callable(value):
-        value = getattr(value, "__name__", "custom")
-    text = str(value).lower()
-    return _ACTIVATION_ALIASES.get(text, text)
+    return [next(spec for spec in specs if spec.name == name) for name in asked]
 
 
 # -- parameter counts ----------------------------------------------------------------------------
@@ -420,7 +308,7 @@ def _param_hint(graph: ModelGraph, wrong: list[str]) -> str:
             "units, a Conv2D kernel_h x kernel_w x in_channels x filters + filters; check "
             "units, filters, kernel sizes and use_bias"
         )
-        if _copied_layers(graph):
+        if graph.copied_layers():
             hints.append(
                 "your model has separate layers with identical settings: if one should be "
                 "shared, call the same layer object twice (a second layer copies the weights)"
@@ -439,37 +327,7 @@ def _param_hint(graph: ModelGraph, wrong: list[str]) -> str:
     return "; ".join(hints)
 
 
-def _copied_layers(graph: ModelGraph) -> bool:
-    """True if two weighted layers, each called once, look the same (class, shape, size)."""
-    seen: set[tuple] = set()
-    for info in graph.weighted_layers():
-        if len(info.calls) != 1:
-            continue
-        key = (info.class_name, info.params, graph.calls[info.calls[0]].shape)
-        if key in seen:
-            return True
-        seen.add(key)
-    return False
-
-
 # -- wording -------------------------------------------------------------------------------------
-
-
-def _word(n: int) -> str:
-    return _NUMBER_WORDS[n] if n < len(_NUMBER_WORDS) else str(n)
-
-
-def _count(n: int, noun: str) -> str:
-    return f"{_word(n)} {noun}" + ("" if n == 1 else "s")
-
-
-def _join(items: Any) -> str:
-    items = list(items)
-    if not items:
-        return "none"
-    if len(items) == 1:
-        return items[0]
-    return ", ".join(items[:-1]) + " and " + items[-1]
 
 
 def _public_name(role: str, graph: ModelGraph, spec: TensorSpec) -> str:
