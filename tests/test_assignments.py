@@ -50,15 +50,38 @@ def release_notebook(assignment: str):
     return notebooks.read(REPO / "assignments" / assignment / f"{assignment}.ipynb")
 
 
-def secret_lines(nb) -> set[str]:
-    """Lines inside solution or hidden-test regions that appear nowhere else in the source."""
+def hidden_test_lines(nb) -> set[str]:
+    """Lines of hidden tests that appear nowhere else in the source.
+
+    A hidden test may repeat a visible check word for word (``check_model_kind(m, "Functional")``):
+    only what it adds is secret.
+    """
     secret, public = set(), set()
     for cell in nb.cells:
         text = cell.source
         for match in MARKED.finditer(text):
-            secret |= {line.strip() for line in match.group(2).splitlines()}
+            if match.group(1) == "HIDDEN TESTS":
+                secret |= {line.strip() for line in match.group(2).splitlines()}
         public |= {line.strip() for line in MARKED.sub("", text).splitlines()}
     return {line for line in secret - public if len(line) >= 12 and not line.startswith("#")}
+
+
+# Lines a solution may share with the release because they carry no answer: closing brackets
+# of a call that spans lines, and the two bodies every stub or block ends in. Anything longer
+# (a layer call, a loss name in a compile call) is part of an answer and must not be printed.
+PURE_SYNTAX = frozenset({")", "]", "}", "),", "],", "},", "pass", "return x", "return model"})
+
+
+def solution_lines(nb) -> set[str]:
+    """Every line a student is meant to write: each non-blank, non-comment solution line."""
+    lines = {
+        line.strip()
+        for cell in nb.cells
+        for match in MARKED.finditer(cell.source)
+        if match.group(1) == "SOLUTION"
+        for line in match.group(2).splitlines()
+    }
+    return {line for line in lines if line and not line.startswith("#")} - PURE_SYNTAX
 
 
 def test_there_are_assignments():
@@ -70,13 +93,46 @@ def test_release_is_in_sync_with_solutions(assignment):
     assert release_differences(assignment) == []
 
 
-@pytest.mark.parametrize("assignment", ASSIGNMENTS)
-def test_release_reveals_no_solution_or_hidden_test(assignment):
-    secrets = secret_lines(source_notebook(assignment))
-    assert secrets, "the source has no solution or hidden-test region"
+# Assignments whose release still prints solution lines, while another helper rewrites them.
+# Strict: the day one is fixed, its test passes unexpectedly and fails until it leaves this list.
+STILL_LEAKING = {"03_multiple_outputs", "07_siamese_networks", "08_capstone"}
+
+
+def _leak_case(assignment: str):
+    if assignment in STILL_LEAKING:
+        return pytest.param(assignment, marks=pytest.mark.xfail(strict=True, reason="rewrite"))
+    return assignment
+
+
+@pytest.mark.parametrize("assignment", [_leak_case(a) for a in ASSIGNMENTS])
+def test_release_holds_no_line_of_a_solution(assignment):
+    """A student who finds a solution line in the prose or a visible cell only has to copy it.
+
+    Every line of every solution region counts, however short or common (`x = layers.Flatten()(x)`
+    in a visible cell gives that line away), except the bare syntax of PURE_SYNTAX.
+    """
+    answer = solution_lines(source_notebook(assignment))
+    assert answer, "the source has no solution region"
     released = released_lines(REPO / "assignments" / assignment)
-    assert sorted(secrets & released) == []
-    assert not any("BEGIN SOLUTION" in line or "BEGIN HIDDEN TESTS" in line for line in released)
+    assert sorted(answer & released) == []
+    assert not any("BEGIN SOLUTION" in line for line in released)
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_release_reveals_no_hidden_test(assignment):
+    released = released_lines(REPO / "assignments" / assignment)
+    assert sorted(hidden_test_lines(source_notebook(assignment)) & released) == []
+    assert not any("BEGIN HIDDEN TESTS" in line for line in released)
+
+
+def test_leak_test_sees_a_line_given_away_in_the_prose(tmp_path):
+    """The leak test fails on a release whose prose holds a solution line, even a short one."""
+    source = "def f(x):\n    ### BEGIN SOLUTION\n    y = g(x)\n    return x\n    ### END SOLUTION\n"
+    prose = notebooks.markdown("Start with\n\n    y = g(x)\n")
+    nb = notebooks.notebook([prose, notebooks.code(source)])
+    assert solution_lines(nb) == {"y = g(x)"}
+    notebooks.write(nb, tmp_path / "a.ipynb")
+    assert solution_lines(nb) & released_lines(tmp_path) == {"y = g(x)"}
 
 
 def released_lines(folder) -> set[str]:
