@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # System packages the course needs beside Python: graphviz (model diagrams) and bubblewrap
-# (the grading sandbox). Installs them with apt when we are root; otherwise says how.
+# (the grading sandbox), chromium (the browser tests, driven by Playwright). Installs them with
+# apt when we are root; otherwise says how.
 set -u
 missing=()
 command -v dot >/dev/null 2>&1 || missing+=(graphviz)
 command -v bwrap >/dev/null 2>&1 || missing+=(bubblewrap)
+command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 [ ${#missing[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
     echo "Installing system packages: ${missing[*]}"

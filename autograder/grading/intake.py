@@ -65,10 +65,14 @@ def _unzip(archive: Path, into: Path) -> Path:
     return into
 
 
-def take_in(student_id: str, folder: Path | None, assignment: str, salt: str) -> Intake:
+def take_in(
+    student_id: str, folder: Path | None, assignment: str, salt: str, others: tuple[str, ...] = ()
+) -> Intake:
     if folder is None or not folder.is_dir():
         return Intake(student_id, "missing", notes=["no submission folder"])
     candidates = sorted(p for p in folder.rglob("*.ipynb") if ".ipynb_checkpoints" not in p.parts)
+    # ASSIGNMENT names the notebook to read; OTHERS, the assignment's other notebooks.
+    candidates = [p for p in candidates if p.stem not in others]
     if not candidates:
         return Intake(student_id, "missing", notes=["no notebook in the submission"])
     named = [p for p in candidates if p.name == f"{assignment}.ipynb"]

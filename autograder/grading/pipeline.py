@@ -20,32 +20,66 @@ from pathlib import Path
 
 import nbformat
 
+from autograder.course_dir import Course
 from autograder.grading import checker, intake, sandbox
 from autograder.grading.plan import TestPlan, defined_names, split_test_cell
 from autograder.grading.results import Outcome, RunEnd, Status, SubmissionResult, TestResult
 
-REPO = Path(__file__).resolve().parents[2]
 GRADER_VERSION = "2"
 GRADER_LOG = "grader.log"  # the instructor's log of the grader's own failures
 
 
 @dataclass
-class Assignment:
-    """What the instructor's source says about one assignment, read once per run."""
+class NotebookTask:
+    """One notebook of an assignment: its source, its tests, the imports its checks need."""
 
-    name: str
+    name: str  # the file's stem, as nbgrader names notebooks in the gradebook
     source: nbformat.NotebookNode
     plans: list[TestPlan]
     imports: str
+
+
+@dataclass
+class Assignment:
+    """What the instructor's source says about one assignment (one notebook or several)."""
+
+    name: str
+    notebooks: list[NotebookTask]
     salt: str  # changes when the tests or the grader change, so old results are not reused
+    data: tuple[str, ...] = ()  # what the sandbox shows read-only: the course's data
 
     @classmethod
-    def load(cls, name: str, course_root: Path = REPO) -> Assignment:
-        path = course_root / "solutions" / name / f"{name}.ipynb"
-        if not path.exists():
-            raise FileNotFoundError(f"no instructor source at {path}")
-        source = nbformat.read(str(path), as_version=4)
-        return cls(name, source, *_plans(source), salt=_salt(path))
+    def load(
+        cls, name: str, course: Course | Path | None = None, only: str | None = None
+    ) -> Assignment:
+        """Read the source of assignment NAME (of its notebook ONLY, if given) from COURSE."""
+        course = _course(course)
+        stems = course.require(name)
+        if only is not None:
+            if only not in stems:
+                raise FileNotFoundError(f"assignment {name!r} has no notebook {only}.ipynb")
+            stems = [only]
+        paths = [course.source_notebook(name, stem) for stem in stems]
+        notebooks = [
+            NotebookTask(path.stem, source, *_plans(source))
+            for path in paths
+            for source in [nbformat.read(str(path), as_version=4)]
+        ]
+        return cls(name, notebooks, _salt(paths), course.sandbox_data(name))
+
+    @property
+    def plans(self) -> list[TestPlan]:
+        return [plan for notebook in self.notebooks for plan in notebook.plans]
+
+    @property
+    def imports(self) -> str:
+        return "\n".join(notebook.imports for notebook in self.notebooks)
+
+
+def _course(course: Course | Path | None) -> Course:
+    if isinstance(course, Course):
+        return course
+    return Course.find() if course is None else Course.at(course)
 
 
 def _plans(source: nbformat.NotebookNode) -> tuple[list[TestPlan], str]:
@@ -64,9 +98,11 @@ def _plans(source: nbformat.NotebookNode) -> tuple[list[TestPlan], str]:
     return plans, imports
 
 
-def _salt(source_path: Path) -> str:
+def _salt(source_paths: list[Path]) -> str:
     package = Path(__file__).resolve().parents[1]
-    digest = hashlib.sha256(source_path.read_bytes())
+    digest = hashlib.sha256()
+    for path in source_paths:
+        digest.update(path.read_bytes())
     for module in sorted(package.rglob("*.py")):
         digest.update(module.read_bytes())
     return f"{GRADER_VERSION}:{digest.hexdigest()}"
@@ -84,18 +120,60 @@ def grade_submission(
     use_sandbox: bool | None,
     check_pool: CheckPool,
 ) -> SubmissionResult:
-    taken = intake.take_in(student_id, folder, task.name, task.salt)
+    """Grade every notebook of one student's submission; one result for the whole of it."""
+    one = len(task.notebooks) == 1
+    parts = [
+        _grade_notebook(
+            task,
+            notebook,
+            _take_in(task, notebook, student_id, folder),
+            work_dir / student_id if one else work_dir / student_id / notebook.name,
+            limits,
+            use_sandbox,
+            check_pool,
+        )
+        for notebook in task.notebooks
+    ]
+    return parts[0] if one else _combined(task, student_id, parts)
+
+
+def _take_in(
+    task: Assignment, notebook: NotebookTask, student_id: str, folder: Path | None
+) -> intake.Intake:
+    others = tuple(n.name for n in task.notebooks if n is not notebook)
+    return intake.take_in(student_id, folder, notebook.name, task.salt, others)
+
+
+def submission_digest(task: Assignment, student_id: str, folder: Path | None) -> str:
+    """What a result's ``input_digest`` must equal for the result to be reused."""
+    return _joined([_take_in(task, nb, student_id, folder).digest for nb in task.notebooks])
+
+
+def _joined(digests: list[str]) -> str:
+    if len(digests) == 1:
+        return digests[0]
+    return hashlib.sha256("".join(digests).encode()).hexdigest()
+
+
+def _grade_notebook(
+    task: Assignment,
+    notebook: NotebookTask,
+    taken: intake.Intake,
+    workspace: Path,
+    limits: sandbox.Limits,
+    use_sandbox: bool | None,
+    check_pool: CheckPool,
+) -> SubmissionResult:
     if taken.status != "ok":
-        return _ungraded(task, taken)
-    workspace = work_dir / student_id
+        return _ungraded(task, notebook, taken)
     shutil.rmtree(workspace, ignore_errors=True)
     intake.copy_files(taken, workspace / "files")
-    job, tamper = intake.build_job(taken, task.source, task.plans)
+    job, tamper = intake.build_job(taken, notebook.source, notebook.plans)
     intake.write_job(job, workspace)
     names = [cell.get("name", "") for cell in job["cells"]]
     outcome = sandbox.run(workspace, limits, use_sandbox, names)
     stopped = "" if outcome.status == "finished" else f"not run: {outcome.reason}"
-    tests = check_pool.check(workspace, task, stopped)
+    tests = _in_notebook(check_pool.check(workspace, notebook, stopped), notebook)
     tamper += checker.log_anomalies(workspace) + _driver_tampering(workspace)
     notes = taken.notes + tamper
     status = _status(outcome, tamper)
@@ -104,7 +182,7 @@ def grade_submission(
     if not outcome.sandboxed:
         notes.append("graded without a sandbox (bubblewrap not available)")
     return SubmissionResult(
-        student_id,
+        taken.student_id,
         task.name,
         status,
         tests,
@@ -115,13 +193,52 @@ def grade_submission(
     )
 
 
-def _ungraded(task: Assignment, taken: intake.Intake) -> SubmissionResult:
+def _in_notebook(tests: list[TestResult], notebook: NotebookTask) -> list[TestResult]:
+    for test in tests:
+        test.notebook = notebook.name
+    return tests
+
+
+def _ungraded(task: Assignment, notebook: NotebookTask, taken: intake.Intake) -> SubmissionResult:
     tests = [
-        TestResult(p.grade_id, p.points, 0.0, Outcome.NOT_RUN, f"not run: {taken.status}")
-        for p in task.plans
+        TestResult(
+            p.grade_id, p.points, 0.0, Outcome.NOT_RUN, f"not run: {taken.status}", notebook.name
+        )
+        for p in notebook.plans
     ]
     return SubmissionResult(
         taken.student_id, task.name, taken.status, tests, taken.notes, input_digest=taken.digest
+    )
+
+
+# Which notebook's status speaks for a submission of several: the one a human must see first.
+WORST_FIRST = (
+    Status.TAMPERED,
+    Status.CRASHED,
+    Status.TIMED_OUT,
+    Status.MALFORMED,
+    Status.GRADED,
+    Status.MISSING,
+)
+
+
+def _combined(task: Assignment, student_id: str, parts: list[SubmissionResult]) -> SubmissionResult:
+    """One result from each notebook's; notes say which notebook they are about."""
+    status = min((p.status for p in parts), key=WORST_FIRST.index)
+    notes = [
+        f"{notebook.name}.ipynb: {note}"
+        for notebook, part in zip(task.notebooks, parts, strict=True)
+        for note in part.notes
+    ]
+    return SubmissionResult(
+        student_id,
+        task.name,
+        status,
+        [test for part in parts for test in part.tests],
+        list(dict.fromkeys(notes)),
+        round(sum(p.seconds for p in parts), 2),
+        all(p.sandboxed for p in parts),
+        _joined([p.input_digest for p in parts]),
     )
 
 
@@ -202,13 +319,11 @@ def grade_class(
     workers: int | None = None,
     limits: sandbox.Limits = sandbox.DEFAULT_LIMITS,
     use_sandbox: bool | None = None,
-    course_root: Path = REPO,
+    course_root: Course | Path | None = None,
     progress: bool = True,
 ) -> list[SubmissionResult]:
     task = Assignment.load(assignment, course_root)
-    data = course_root / "data"
-    if data.is_dir():
-        limits = dataclasses.replace(limits, course_data=(str(data.resolve()),))
+    limits = dataclasses.replace(limits, course_data=task.data)
     workers = workers or os.cpu_count() or 1
     out_dir.mkdir(parents=True, exist_ok=True)
     results_dir = out_dir / "results"
@@ -286,8 +401,7 @@ def _reusable(results_dir: Path, folders: dict[str, Path], task: Assignment):
             result = SubmissionResult.from_json(saved.read_text())
         except Exception:
             continue
-        fresh = intake.take_in(student, folder, task.name, task.salt)
-        if result.input_digest and result.input_digest == fresh.digest:
+        if result.input_digest and result.input_digest == submission_digest(task, student, folder):
             reusable[student] = result
     return reusable
 
