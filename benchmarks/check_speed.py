@@ -15,15 +15,16 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 import keras  # noqa: E402
 
 from autograder import reference_models as ref  # noqa: E402
-from autograder.checks.content import check_layer_settings, compare_to_reference  # noqa: E402
-from autograder.checks.interface import (  # noqa: E402
+from autograder.checks import (  # noqa: E402
     check_inputs,
+    check_layer_settings,
     check_model_kind,
     check_output_activations,
     check_outputs,
     check_param_counts,
+    check_residual_blocks,
+    compare_to_reference,
 )
-from autograder.checks.topology import check_residual_blocks  # noqa: E402
 from autograder.graph import ModelGraph  # noqa: E402
 from autograder.report import graph_report  # noqa: E402
 

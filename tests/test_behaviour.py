@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 from keras import layers, ops
 
-from autograder.checks.behaviour import (
+from autograder.checks import (
     check_builder,
     check_compiled_by_name,
     check_constant_weights,
@@ -14,9 +14,9 @@ from autograder.checks.behaviour import (
     check_siamese_distance,
     check_zero_weight_residual,
     constant_weights,
-    describe_exception,
     random_inputs,
 )
+from autograder.checks.running import describe_exception
 from autograder.errors import CheckFailure
 
 
@@ -603,7 +603,7 @@ def test_compile_with_metrics_as_one_list_or_missing_one():
 
 
 def test_contrastive_loss_values_agree_with_the_function_form():
-    from autograder.checks.behaviour import check_contrastive_loss_values, contrastive_cases
+    from autograder.checks import check_contrastive_loss_values, contrastive_cases
 
     def good(y, d):
         return y * d**2 + (1 - y) * np.maximum(1.0 - d, 0) ** 2
@@ -619,7 +619,7 @@ def test_contrastive_loss_values_agree_with_the_function_form():
 
 
 def test_block_model_wraps_a_block_function():
-    from autograder.checks.behaviour import block_model
+    from autograder.checks import block_model
 
     def block(x, filters):
         return layers.Conv2D(filters, 3, padding="same")(x)

@@ -6,7 +6,7 @@ import keras
 import pytest
 from keras import layers
 
-from autograder.checks.behaviour import check_compiled_by_name
+from autograder.checks import check_compiled_by_name
 from autograder.errors import CheckFailure
 from autograder.grading import values
 

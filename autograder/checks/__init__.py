@@ -7,21 +7,7 @@ notebook.
 """
 
 from autograder.checks.activations import activation_name, check_output_activations
-from autograder.checks.behaviour import (
-    block_model,
-    check_builder,
-    check_compiled_by_name,
-    check_constant_weights,
-    check_contrastive_loss,
-    check_contrastive_loss_values,
-    check_forward_pass,
-    check_siamese_distance,
-    check_zero_weight_residual,
-    constant_weights,
-    contrastive_cases,
-    random_inputs,
-    run_model,
-)
+from autograder.checks.compiling import check_compiled_by_name
 from autograder.checks.content import check_layer_settings, compare_to_reference, layer_signatures
 from autograder.checks.fusion import check_multi_input_fusion
 from autograder.checks.heads import check_output_branches, output_branches
@@ -35,8 +21,26 @@ from autograder.checks.interface import (
 from autograder.checks.parallel import check_parallel_branches
 from autograder.checks.preprocessing import check_input_normalization
 from autograder.checks.residual import check_residual_blocks, residual_merges
+from autograder.checks.running import (
+    block_model,
+    check_builder,
+    check_forward_pass,
+    random_inputs,
+    run_model,
+)
 from autograder.checks.shared import check_shared_layers, check_shared_tower
+from autograder.checks.siamese import (
+    check_contrastive_loss,
+    check_contrastive_loss_values,
+    check_siamese_distance,
+    contrastive_cases,
+)
 from autograder.checks.unet import check_unet_skips, unet_skips
+from autograder.checks.weights import (
+    check_constant_weights,
+    check_zero_weight_residual,
+    constant_weights,
+)
 from autograder.errors import CheckFailure
 
 __all__ = [

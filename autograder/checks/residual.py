@@ -16,13 +16,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from autograder.checks.activations import applies_activation, described_call, is_activation
+from autograder.checks.running import BLOCK_INPUT
 from autograder.checks.wording import count, described
 from autograder.errors import CheckFailure, Marks
 from autograder.graph import Call, ModelGraph, as_graph
-
-# The input name autograder.checks.running.block_model gives a block: such a model *is* one
-# block, so its residual must start right at that input.
-BLOCK_INPUT = "block_input"
 
 # Layers that may sit between one block's sum and the next block's shortcut: they rescale or
 # activate the tensor without computing new features (a pre-activation ResNet's BN + ReLU).
