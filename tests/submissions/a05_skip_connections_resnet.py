@@ -1,4 +1,4 @@
-"""Realistic wrong submissions and right answers in other styles for 05_skip_connections_resnet."""
+"""Realistic wrong submissions and right answers in other designs for 05_skip_connections_resnet."""
 
 from tests.submissions import RightSubmission, WrongSubmission
 
@@ -36,14 +36,11 @@ def identity_block(x, filters):
     return layers.Activation("relu")(x)
 '''
 
-IDENTITY_RELU_BEFORE_BN = '''
+IDENTITY_ONE_CONVOLUTION = '''
 def identity_block(x, filters):
-    shortcut = x
-    x = layers.Conv2D(filters, 3, padding="same", activation="relu")(x)
-    x = layers.BatchNormalization()(x)
-    x = layers.Conv2D(filters, 3, padding="same")(x)
-    x = layers.BatchNormalization()(x)
-    return layers.Activation("relu")(x + shortcut)
+    y = layers.Conv2D(filters, 3, padding="same")(x)
+    y = layers.BatchNormalization()(y)
+    return layers.Activation("relu")(layers.Add()([y, x]))
 '''
 
 PROJECTION_SHORTCUT_NOT_PROJECTED = '''
@@ -71,6 +68,18 @@ def projection_block(x, filters, strides=2):
     return layers.Activation("relu")(x)
 '''
 
+PROJECTION_STRIDE_ALWAYS_TWO = '''
+def projection_block(x, filters, strides=2):
+    shortcut = layers.Conv2D(filters, 1, strides=2)(x)
+    shortcut = layers.BatchNormalization()(shortcut)
+    x = layers.Conv2D(filters, 3, strides=2, padding="same")(x)
+    x = layers.BatchNormalization()(x)
+    x = layers.Activation("relu")(x)
+    x = layers.Conv2D(filters, 3, padding="same")(x)
+    x = layers.BatchNormalization()(x)
+    return layers.Activation("relu")(layers.Add()([x, shortcut]))
+'''
+
 RESNET_HARD_CODED_SHAPES = '''
 def build_small_resnet(input_shape=(28, 28, 1), num_classes=10, filters=16):
     image = keras.Input((28, 28, 1), name="image")
@@ -85,30 +94,41 @@ def build_small_resnet(input_shape=(28, 28, 1), num_classes=10, filters=16):
     return keras.Model(image, label)
 '''
 
-RESNET_WIDTH_NEVER_DOUBLES = '''
-def build_small_resnet(input_shape=(28, 28, 1), num_classes=10, filters=16):
-    image = keras.Input(input_shape, name="image")
-    x = layers.Conv2D(filters, 3, strides=2, padding="same")(image)
-    x = layers.BatchNormalization()(x)
-    x = layers.Activation("relu")(x)
-    x = identity_block(x, filters)
-    x = projection_block(x, filters)
-    x = identity_block(x, filters)
-    x = layers.GlobalAveragePooling2D()(x)
-    label = layers.Dense(num_classes, activation="softmax", name="label")(x)
-    return keras.Model(image, label)
-'''
-
-RESNET_FLATTEN_AND_NO_STEM_STRIDE = '''
+RESNET_FLATTENED_FULL_RESOLUTION = '''
 def build_small_resnet(input_shape=(28, 28, 1), num_classes=10, filters=16):
     image = keras.Input(input_shape, name="image")
     x = layers.Conv2D(filters, 3, padding="same")(image)
     x = layers.BatchNormalization()(x)
     x = layers.Activation("relu")(x)
     x = identity_block(x, filters)
-    x = projection_block(x, 2 * filters)
+    x = projection_block(x, 2 * filters, strides=1)
     x = identity_block(x, 2 * filters)
     x = layers.Flatten()(x)
+    label = layers.Dense(num_classes, activation="softmax", name="label")(x)
+    return keras.Model(image, label)
+'''
+
+RESNET_NO_PROJECTION = '''
+def build_small_resnet(input_shape=(28, 28, 1), num_classes=10, filters=16):
+    image = keras.Input(input_shape, name="image")
+    x = layers.Conv2D(filters, 3, strides=2, padding="same", activation="relu")(image)
+    for _ in range(3):
+        x = identity_block(x, filters)
+    x = layers.GlobalAveragePooling2D()(x)
+    label = layers.Dense(num_classes, activation="softmax", name="label")(x)
+    return keras.Model(image, label)
+'''
+
+RESNET_FIXED_WIDTH = '''
+def build_small_resnet(input_shape=(28, 28, 1), num_classes=10, filters=16):
+    image = keras.Input(input_shape, name="image")
+    x = layers.Conv2D(16, 3, strides=2, padding="same")(image)
+    x = layers.BatchNormalization()(x)
+    x = layers.Activation("relu")(x)
+    x = identity_block(x, 16)
+    x = projection_block(x, 32)
+    x = identity_block(x, 32)
+    x = layers.GlobalAveragePooling2D()(x)
     label = layers.Dense(num_classes, activation="softmax", name="label")(x)
     return keras.Model(image, label)
 '''
@@ -118,6 +138,7 @@ WRONG_SUBMISSIONS = [
         name="identity_add_after_relu",
         replace={"identity_block": IDENTITY_ADD_AFTER_RELU},
         loses={"test_identity_block": "added after the activation instead of before"},
+        also_zero=("test_build_small_resnet",),
         why="the sum comes after the block's last ReLU, so negative inputs pass through",
     ),
     WrongSubmission(
@@ -130,14 +151,15 @@ WRONG_SUBMISSIONS = [
     WrongSubmission(
         name="identity_skip_after_first_conv",
         replace={"identity_block": IDENTITY_SKIP_AFTER_FIRST_CONV},
-        loses={"test_identity_block": "zeros everywhere"},
+        loses={"test_identity_block": "block's input"},
+        also_zero=("test_build_small_resnet",),
         why="the shortcut is taken after the first convolution instead of at the block's input",
     ),
     WrongSubmission(
-        name="identity_relu_before_bn",
-        replace={"identity_block": IDENTITY_RELU_BEFORE_BN},
-        loses={"test_identity_block": "Constant-weight test"},
-        why="Conv-ReLU-BN instead of Conv-BN-ReLU: the graph checks pass, only the numbers differ",
+        name="identity_one_convolution",
+        replace={"identity_block": IDENTITY_ONE_CONVOLUTION},
+        loses={"test_identity_block": "at least two convolutions"},
+        why="a main path of one convolution: a residual, but not the block the contract asks",
     ),
     WrongSubmission(
         name="projection_shortcut_not_projected",
@@ -149,10 +171,17 @@ WRONG_SUBMISSIONS = [
     WrongSubmission(
         name="projection_downsampled_before_the_fork",
         replace={"projection_block": PROJECTION_DOWNSAMPLED_BEFORE_THE_FORK},
-        loses={"test_projection_block": "needs a projection shortcut"},
+        loses={"test_projection_block": "projection"},
         also_zero=("test_build_small_resnet",),
         why="the input is reshaped before the fork, so the 'projection' block has an identity "
         "shortcut",
+    ),
+    WrongSubmission(
+        name="projection_stride_always_two",
+        replace={"projection_block": PROJECTION_STRIDE_ALWAYS_TWO},
+        loses={"test_projection_block": "Shape of the output"},
+        why="the stride is written as 2 instead of the `strides` argument: strides=1 halves the "
+        "image anyway",
     ),
     WrongSubmission(
         name="resnet_hard_coded_shapes",
@@ -161,22 +190,29 @@ WRONG_SUBMISSIONS = [
         why="the network ignores its arguments, so another image size or class count fails",
     ),
     WrongSubmission(
-        name="resnet_width_never_doubles",
-        replace={"build_small_resnet": RESNET_WIDTH_NEVER_DOUBLES},
-        loses={"test_build_small_resnet": "compared with the reference"},
-        why="every block keeps `filters` channels: same merges, shapes and output, but not the "
-        "network the task describes (it passed every check before the comparison with a reference)",
+        name="resnet_flattened_full_resolution",
+        replace={"build_small_resnet": RESNET_FLATTENED_FULL_RESOLUTION},
+        loses={"test_build_small_resnet": "over the parameter budget"},
+        why="no down-sampling and a Flatten: the classifier alone has a quarter of a million "
+        "weights",
     ),
     WrongSubmission(
-        name="resnet_flatten_and_no_stem_stride",
-        replace={"build_small_resnet": RESNET_FLATTEN_AND_NO_STEM_STRIDE},
-        loses={"test_build_small_resnet": "compared with the reference"},
-        why="a stem without stride and Flatten in place of GlobalAveragePooling2D: the output "
-        "still has the right shape",
+        name="resnet_no_projection",
+        replace={"build_small_resnet": RESNET_NO_PROJECTION},
+        loses={"test_build_small_resnet": "at least one projection block"},
+        why="three identity blocks at one resolution and width: a network with skips, but no "
+        "block that changes shape",
+    ),
+    WrongSubmission(
+        name="resnet_fixed_width",
+        replace={"build_small_resnet": RESNET_FIXED_WIDTH},
+        loses={"test_build_small_resnet": "ignores its `filters` argument"},
+        why="the widths are written as 16 and 32: every visible check passes, another width "
+        "builds the same network",
     ),
 ]
 
-# -- right answers in other styles ----------------------------------------------------------------
+# -- right answers in other designs ---------------------------------------------------------------
 
 IDENTITY_PLUS_OPERATOR = '''
 def identity_block(x, filters):
@@ -224,40 +260,53 @@ def projection_block(x, filters, strides=2):
     return layers.Activation("relu")(layers.Add()([shortcut, main]))
 '''
 
-RESNET_STAGE_LOOP = '''
+RESNET_TWO_BLOCKS_PER_STAGE = '''
 def build_small_resnet(input_shape=(28, 28, 1), num_classes=10, filters=16):
     image = keras.Input(shape=input_shape, name="image")
     x = layers.Activation("relu")(conv_bn(image, filters, strides=2))
-    stages = [(identity_block, filters), (projection_block, 2 * filters),
-              (identity_block, 2 * filters)]
-    for block, width in stages:
-        x = block(x, width)
+    for stage, width in enumerate([filters, 2 * filters]):
+        if stage > 0:
+            x = projection_block(x, width)
+        for _ in range(2):
+            x = identity_block(x, width)
     x = layers.GlobalAveragePooling2D()(x)
     label = layers.Dense(num_classes, activation="softmax", name="label")(x)
     return keras.Model(inputs=image, outputs=label)
 '''
 
-IDENTITY_KERAS_OPS = '''
+BOTTLENECK_IDENTITY = '''
 def identity_block(x, filters):
-    shortcut = x
-    x = layers.Conv2D(filters, 3, padding="same")(x)
-    x = layers.BatchNormalization(momentum=0.9)(x)
-    x = keras.ops.relu(x)
-    x = layers.Conv2D(filters, 3, padding="same")(x)
-    x = layers.BatchNormalization(momentum=0.9)(x)
-    return keras.ops.relu(keras.ops.add(shortcut, x))
+    """A bottleneck: 1x1 down to half the width, 3x3, 1x1 back up, Conv-ReLU-BN order."""
+    y = layers.Conv2D(max(filters // 2, 1), 1, activation="relu")(x)
+    y = layers.BatchNormalization()(y)
+    y = layers.Conv2D(max(filters // 2, 1), 3, padding="same", activation="relu")(y)
+    y = layers.BatchNormalization()(y)
+    y = layers.Conv2D(filters, 1)(y)
+    y = layers.BatchNormalization()(y)
+    return keras.ops.relu(keras.ops.add(x, y))
 '''
 
-RESNET_NAMED_STEM_SOFTMAX_LAYER = '''
+PROJECTION_WITHOUT_NORMALIZATION = '''
+def projection_block(x, filters, strides=2):
+    shortcut = layers.Conv2D(filters, 1, strides=strides, name=None)(x)
+    y = layers.Conv2D(filters, 3, padding="same", activation="relu")(x)
+    y = layers.Conv2D(filters, 3, strides=strides, padding="same")(y)
+    return layers.Activation("relu")(shortcut + y)
+'''
+
+RESNET_POOLED_STEM_THREE_STAGES = '''
 def build_small_resnet(input_shape=(28, 28, 1), num_classes=10, filters=16):
     inputs = keras.Input(input_shape, name="image")
-    x = layers.Conv2D(filters, 3, strides=2, padding="same", name="stem_conv")(inputs)
-    x = layers.BatchNormalization(name="stem_bn")(x)
-    x = layers.ReLU(name="stem_relu")(x)
+    x = layers.Conv2D(filters, 3, padding="same", activation="relu", name="stem")(inputs)
+    x = layers.MaxPooling2D(2, name="stem_pool")(x)
     x = identity_block(x, filters)
-    x = projection_block(x, filters * 2)
-    x = identity_block(x, filters * 2)
-    x = layers.GlobalAveragePooling2D(name="pool")(x)
+    width = filters
+    for _ in range(2):
+        width *= 2
+        x = projection_block(x, width)
+        x = identity_block(x, width)
+    x = layers.GlobalMaxPooling2D(name="pool")(x)
+    x = layers.Dropout(0.2)(x)
     logits = layers.Dense(num_classes, name="logits")(x)
     outputs = layers.Activation("softmax", name="label")(logits)
     return keras.Model(inputs, outputs, name="resnet")
@@ -275,22 +324,24 @@ RIGHT_SUBMISSIONS = [
         "computed after the main path and a 1x1 projection with padding='same'",
     ),
     RightSubmission(
-        name="conv_bn_helper_and_stage_loop",
+        name="conv_bn_helper_and_two_blocks_per_stage",
         replace={
             "identity_block": HELPER_BLOCKS,
             "projection_block": HELPER_PROJECTION,
-            "build_small_resnet": RESNET_STAGE_LOOP,
+            "build_small_resnet": RESNET_TWO_BLOCKS_PER_STAGE,
         },
         why="a conv_bn helper shared by both blocks and the stem, the shortcut as Add's first "
-        "operand, and the three blocks built by a loop over (block, width) stages",
+        "operand, and a deeper network: two identity blocks per stage, built by a loop",
     ),
     RightSubmission(
-        name="keras_ops_and_softmax_activation_layer",
+        name="bottleneck_no_batchnorm_shortcut_three_stages",
         replace={
-            "identity_block": IDENTITY_KERAS_OPS,
-            "build_small_resnet": RESNET_NAMED_STEM_SOFTMAX_LAYER,
+            "identity_block": BOTTLENECK_IDENTITY,
+            "projection_block": PROJECTION_WITHOUT_NORMALIZATION,
+            "build_small_resnet": RESNET_POOLED_STEM_THREE_STAGES,
         },
-        why="keras.ops.relu and keras.ops.add inside the block, named stem layers, and the "
-        "softmax as an Activation layer named `label` after a linear Dense",
+        why="another design throughout: a 1x1-3x3-1x1 bottleneck in Conv-ReLU-BN order with "
+        "keras.ops, a projection block without normalization whose second convolution strides, "
+        "a pooled stem, three stages, global max pooling, Dropout and a softmax Activation layer",
     ),
 ]
