@@ -230,11 +230,15 @@ def check_notebook(notebook: Path, assignment: str, course_root: Path = REPO) ->
 def render_check(result: SubmissionResult) -> str:
     """What a learner reads in the terminal: each test, its message, the total."""
     lines = [f"{result.assignment}: {result.status}"]
-    lines += [f"  note: {note}" for note in result.notes]
+    from autograder.grading.escape import for_terminal
+
+    lines += [f"  note: {for_terminal(note)}" for note in result.notes]
     for test in result.tests:
         mark = {"passed": "PASS", "failed": "FAIL", "not_run": "SKIP"}.get(test.outcome, "ERR ")
         lines.append(f"[{mark}] {test.grade_id}  {test.score:g}/{test.points:g}")
-        lines += [f"       {line}" for line in test.message.splitlines() if line.strip()]
+        lines += [
+            f"       {for_terminal(line)}" for line in test.message.splitlines() if line.strip()
+        ]
     lines.append(f"total: {result.score:g} / {result.max_score:g}")
     return "\n".join(lines)
 

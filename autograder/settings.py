@@ -34,7 +34,9 @@ class Limits:
     cpu_seconds: int = 1200
     file_bytes: int = 200 * MiB
     output_bytes: int = 1 * MiB  # what we keep of the driver's raw stdout/stderr
-    processes: int = 2048  # threads count too; TensorFlow starts dozens
+    processes: int = 2048  # threads count too; TensorFlow starts dozens (per submission's uid)
+    disk_bytes: int = 1 * GiB  # the tmpfs the notebook writes in, /tmp and /dev/shm each
+    channel_bytes: int = 1 * GiB  # what the driver may send the grader (records, exports)
     course_data: tuple[str, ...] = ()  # folders shown read-only in the sandbox
 
 

@@ -219,7 +219,7 @@ def build_class(root: Path, port: int) -> None:
 REPO = Path(__file__).resolve().parents[1]
 SNOOP = f"""
 import os
-for path in ["{REPO}/solutions", "{REPO}/gradebook.db", "../../good", "{FIXTURE}"]:
+for path in ["{REPO}/solutions", "{REPO}/gradebook.db", "../../good", "{FIXTURE}/solutions"]:
     print(path, os.path.exists(path))
 for target in ["{REPO}/solutions/stolen.txt", "../../good/files/x.txt", "/x"]:
     try:
@@ -298,7 +298,7 @@ EXPECTED = {
     "custom_exc": ("tampered", NONE),
     "snoop": ("graded", FULL),
     "fake_success": ("graded", NONE),
-    "fake_results": ("tampered", NONE),
+    "fake_results": ("graded", NONE),  # its forged log stays in its own scratch, unread
     "deleted_test": ("tampered", FULL),
     "edited_test": ("tampered", {"test_squares": 0.0, "test_mean": 3.0}),
     "retyped_test": ("tampered", FULL),
@@ -339,7 +339,6 @@ def test_tampering_is_named_in_the_notes(batch):
     assert "pre_run_cell" in notes["pre_run_hook"]
     assert "builtins.len" in notes["rebind_builtins"]
     assert "custom_exceptions" in notes["custom_exc"]
-    assert "results log" in notes["fake_results"]
     assert "test_mean was deleted" in notes["deleted_test"]
     assert "test_squares was edited" in notes["edited_test"]
 
@@ -348,7 +347,7 @@ def test_tampering_is_named_in_the_notes(batch):
 def test_the_sandbox_hides_the_course_and_other_students_and_blocks_writes(batch):
     log = (batch["root"] / "out" / "work" / "snoop" / "cells.jsonl").read_text()
     assert f"{REPO}/solutions False" in log and f"{REPO}/gradebook.db False" in log
-    assert "../../good False" in log and f"{FIXTURE} False" in log
+    assert "../../good False" in log and f"{FIXTURE}/solutions False" in log
     assert "WROTE" not in log
     assert batch["unchanged"]
 
@@ -496,7 +495,9 @@ def left_running(workspaces: Path) -> list:
     """Sandboxed processes of this test still alive (other gradings may run meanwhile)."""
     found = []
     for process in psutil.process_iter(["uids"]):
-        if process.info["uids"] is None or process.info["uids"].real != sandbox.NOBODY:
+        uids = process.info["uids"]
+        first, count = sandbox.FIRST_UID, sandbox.USER_COUNT
+        if uids is None or not first <= uids.real < first + count:
             continue
         try:
             home = process.environ().get("HOME", "")

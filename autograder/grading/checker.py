@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from autograder.errors import CheckFailure
-from autograder.grading import values
+from autograder.grading import channel, values
 from autograder.grading.plan import TestPlan
 from autograder.grading.results import Outcome, TestResult
 
@@ -56,9 +56,10 @@ def check_job(workspace: str, plans: list[TestPlan], imports: str, stopped: str)
 def read_cell_log(workspace: Path) -> dict[str, dict]:
     """grade_id -> the probe record the driver wrote for that test cell.
 
-    The log lives where the student's code could write, so anything but the exact sequence
-    the driver writes (one record per cell, indices in order, each test once) means the log
-    was forged; then no test is read from it and :func:`log_anomalies` says why.
+    The grader writes the log from the results channel, outside the sandbox; a channel that
+    carried anything but the driver's exact sequence (see :mod:`autograder.grading.channel`),
+    or a log out of order, means the student's code forged messages: then no test is read
+    from it and :func:`log_anomalies` says why.
     """
     if log_anomalies(workspace):
         return {}
@@ -67,7 +68,7 @@ def read_cell_log(workspace: Path) -> dict[str, dict]:
 
 def log_anomalies(workspace: Path) -> list[str]:
     records = _records(workspace)
-    problems = []
+    problems = channel.problems_in(workspace)
     if any(r is None for r in records):
         problems.append("the results log holds lines the grader did not write")
     cells = [r for r in records if r is not None and "index" in r]

@@ -16,6 +16,7 @@ import statistics
 from collections import Counter
 from pathlib import Path
 
+from autograder.grading.escape import for_terminal
 from autograder.grading.feedback import (
     PAGE,
     esc,
@@ -302,10 +303,10 @@ def format_table(results: list[SubmissionResult]) -> str:
     header = ("student", "score", "status", "note")
     rows = [
         (
-            r.student_id,
+            for_terminal(r.student_id),
             f"{format_points(r.score)}/{format_points(r.max_score)}",
             r.status,
-            short_note(r),
+            for_terminal(short_note(r)),
         )
         for r in results
     ]

@@ -1,13 +1,17 @@
 """Runs inside the sandbox: the student's cells, then the probes, then the export.
 
-Usage: ``python -m autograder.grading.driver WORKSPACE`` with ``WORKSPACE/job.json``.
+Usage: ``python -m autograder.grading.driver SUBMISSION SCRATCH``, the job as JSON on stdin.
+
+SUBMISSION holds the student's files (read-only in the sandbox); they are copied into
+SCRATCH, the only place the student's code can write (a size-capped tmpfs in the sandbox).
 
 The student's cells run through an IPython shell so that magics and ``display`` work as in
 Jupyter. Our own statements never go through that shell: input transformers or hooks the
-student installs cannot touch them. The driver writes one JSON line per cell to
-``cells.jsonl`` as it goes (so a crash loses nothing already done) and the probes' values to
-``exports/``. It reports to its parent on file descriptor ``AUTOGRADER_EVENTS_FD``; the
-parent uses the events for time limits only, never for grades.
+student installs cannot touch them. Everything the grader keeps (one record per cell, and
+the files the probes export) goes to the parent over the pipe ``AUTOGRADER_EVENTS_FD``, as it
+happens, so a crash loses nothing already done. Nothing is left in a file the student's code
+could rewrite afterwards; the parent checks that the messages come in the one order the
+driver sends them (see :mod:`autograder.grading.channel`).
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ import builtins
 import io
 import json
 import os
+import shutil
 import sys
 import time
 import traceback
@@ -52,14 +57,23 @@ class CappedStream(io.TextIOBase):
 
 
 class Events:
+    """The driver's half of the results channel: JSON lines, each file's bytes after its line."""
+
     def __init__(self) -> None:
-        fd = os.environ.get("AUTOGRADER_EVENTS_FD")
-        self.stream = os.fdopen(int(fd), "w", buffering=1) if fd else None
+        fd = os.environ.pop("AUTOGRADER_EVENTS_FD", None)  # the student's code need not know it
+        self.stream = os.fdopen(int(fd), "wb", buffering=0) if fd else None
 
     def send(self, **event) -> None:
+        self._write(json.dumps(event).encode() + b"\n")
+
+    def send_file(self, name: str, data: bytes) -> None:
+        self._write(json.dumps({"event": "file", "name": name, "size": _len(data)}).encode())
+        self._write(b"\n" + data)
+
+    def _write(self, data: bytes) -> None:
         if self.stream is not None:
             try:
-                self.stream.write(json.dumps(event) + "\n")
+                self.stream.write(data)
             except Exception:
                 pass
 
@@ -75,17 +89,14 @@ def integrity_snapshot() -> dict[str, int]:
     return {k: id(v) for k, v in watched.items()}
 
 
-def main(workspace: str) -> int:
-    root = Path(workspace)
-    job_file = root / "job.json"
-    job = json.loads(job_file.read_text())
-    job_file.unlink()  # the student's code has no business reading the probes
-    exports = root / "exports"
-    exports.mkdir(exist_ok=True)
+def main(submission: str, scratch: str) -> int:
+    job = json.loads(sys.stdin.buffer.read())
+    _forget_stdin()  # the job (hidden probes included) is read once, before any student code
     events = Events()
+    files = _prepare_scratch(Path(submission), Path(scratch))
     os.environ.setdefault("MPLBACKEND", "Agg")
-    sys.path.insert(0, str(root / "files"))
-    os.chdir(root / "files")
+    sys.path.insert(0, str(files))
+    os.chdir(files)
 
     from IPython.core.interactiveshell import InteractiveShell
 
@@ -96,25 +107,38 @@ def main(workspace: str) -> int:
 
         quiet_tensorflow()
         import keras  # noqa: F401
+    values.trust_current_types()
     shell = InteractiveShell.instance(colors="NoColor")
     baseline = integrity_snapshot()
     hooks = _hook_snapshot(shell)
-    log = (root / "cells.jsonl").open("a", buffering=1)
     for index, cell in enumerate(job["cells"]):
         events.send(event="cell_start", index=index, t=time.time())
         if cell["kind"] == "code":
             record = _run_student_cell(shell, cell["source"])
         else:
-            record = _run_probes(shell, cell, exports, values)
+            record = _run_probes(shell, cell, events.send_file, values)
         record.update(index=index, kind=cell["kind"], grade_id=cell.get("grade_id"))
         if cell["kind"] == "probe":
             record["tampering"] = _tampering(baseline, hooks, shell)
-        log.write(json.dumps(record) + "\n")
+        events.send(event="record", record=record)
         events.send(event="cell_end", index=index, t=time.time())
     events.send(event="done", t=time.time())
-    log.write(json.dumps({"done": True}) + "\n")
-    log.close()
     return 0
+
+
+def _forget_stdin() -> None:
+    devnull = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(devnull, 0)
+    os.close(devnull)
+
+
+def _prepare_scratch(submission: Path, scratch: Path) -> Path:
+    """Copy the student's files where their code may write; HOME and TMPDIR live there too."""
+    files = scratch / "files"
+    shutil.copytree(submission, files, symlinks=True, dirs_exist_ok=True)
+    for name in ("home", "tmp"):
+        (scratch / name).mkdir(exist_ok=True)
+    return files
 
 
 def _run_student_cell(shell, source: str) -> dict:
@@ -135,7 +159,7 @@ def _run_student_cell(shell, source: str) -> dict:
     return record
 
 
-def _run_probes(shell, cell: dict, exports: Path, values) -> dict:
+def _run_probes(shell, cell: dict, send_file, values) -> dict:
     """Evaluate each probe in the student's namespace (not via the shell) and export it."""
     namespace = shell.user_ns
     results = {}
@@ -158,7 +182,7 @@ def _run_probes(shell, cell: dict, exports: Path, values) -> dict:
             try:
                 value = eval(compile(probe["source"], f"<probe {key}>", "eval"), namespace)
                 namespace[probe["target"]] = value
-                results[probe["target"]] = values.dump(value, exports, key)
+                results[probe["target"]] = values.dump(value, send_file, key)
             except BaseException as exc:  # the student's code failed: part of the grade
                 results[probe["target"]] = {
                     "kind": "error",
@@ -215,7 +239,7 @@ def _tampering(baseline: dict, hooks: dict, shell) -> list[str]:
 
 
 if __name__ == "__main__":
-    code = main(sys.argv[1])
+    code = main(sys.argv[1], sys.argv[2])
     sys.stdout.flush()
     sys.stderr.flush()
     # Everything is on disk. Skipping the interpreter's teardown saves TensorFlow's (about

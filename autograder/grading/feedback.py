@@ -12,10 +12,10 @@ from a learning platform, an e-mail attachment or a file on disk.
 
 from __future__ import annotations
 
-import html
 import re
 from pathlib import Path
 
+from autograder.grading.escape import file_key, for_html
 from autograder.grading.results import SubmissionResult, TestResult
 
 MAX_MESSAGE_CHARS = 2_000
@@ -163,9 +163,8 @@ def explain_status(status: str) -> str:
 
 
 def feedback_filename(student_id: str) -> str:
-    """A file name that stays inside the output folder whatever the student id contains."""
-    safe = re.sub(r"[^\w.@+-]", "_", str(student_id)).lstrip(".")
-    return f"{safe or '_'}.html"
+    """A file name that stays inside the output folder and is never another student's."""
+    return f"{file_key(student_id)}.html"
 
 
 # -- the page -------------------------------------------------------------------------------------
@@ -241,7 +240,7 @@ def _test_section(test: TestResult) -> str:
 
 
 def esc(text: object) -> str:
-    return html.escape(str(text), quote=True)
+    return for_html(text)
 
 
 _BACKTICKED = re.compile(r"`([^`\n]+)`")

@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
+from autograder.grading.escape import for_csv
 from autograder.grading.results import SubmissionResult
 
 SUMMARY_COLUMNS = [
@@ -28,18 +29,18 @@ def write_grades_csv(results: list[SubmissionResult], path: Path) -> Path:
     grade_ids = sorted({t.grade_id for r in results for t in r.tests})
     with path.open("w", newline="") as f:
         writer = csv.writer(f)
-        writer.writerow(SUMMARY_COLUMNS + grade_ids)
+        writer.writerow([for_csv(c) for c in SUMMARY_COLUMNS + grade_ids])
         for r in sorted(results, key=lambda r: r.student_id):
             scores = {t.grade_id: t.score for t in r.tests}
             writer.writerow(
                 [
-                    r.student_id,
-                    r.assignment,
+                    for_csv(r.student_id),
+                    for_csv(r.assignment),
                     _num(r.score),
                     _num(r.max_score),
                     r.status,
                     "yes" if r.needs_human else "no",
-                    "; ".join(r.notes),
+                    for_csv("; ".join(r.notes)),
                 ]
                 + [_num(scores.get(g, 0.0)) for g in grade_ids]
             )
@@ -55,12 +56,12 @@ def write_tests_csv(results: list[SubmissionResult], path: Path) -> Path:
                 first = t.message.strip().splitlines()[:3]
                 writer.writerow(
                     [
-                        r.student_id,
-                        t.grade_id,
+                        for_csv(r.student_id),
+                        for_csv(t.grade_id),
                         _num(t.score),
                         _num(t.points),
                         t.outcome,
-                        " ".join(line.strip() for line in first),
+                        for_csv(" ".join(line.strip() for line in first)),
                     ]
                 )
     return path

@@ -12,23 +12,32 @@ subprocess and the outcome says it was not sandboxed, so the report can warn.
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import psutil
 
+from autograder.grading.channel import ChannelReader
 from autograder.settings import DEFAULT_LIMITS, Limits
 
 PACKAGE_DIR = Path(__file__).resolve().parents[1]
 NOBODY = 65534
+FIRST_UID, USER_COUNT = 1_500_000, 512  # one user id per running sandbox, above any real user
+USER_LOCKS = Path(tempfile.gettempdir()) / "autograder-sandbox-users"  # a lock file per id
+SUBMISSION = Path("/submission")  # the student's files, read-only, inside the sandbox
+SCRATCH = Path("/workspace")  # where the notebook runs and writes, a capped tmpfs
 SYSTEM_DIRS = ("/usr", "/bin", "/sbin", "/lib", "/lib64", "/lib32", "/etc")
 
 
@@ -53,46 +62,80 @@ def run(
     use_sandbox: bool | None = None,
     cell_names: list[str] | None = None,
 ) -> Outcome:
-    """Run the driver on WORKSPACE; CELL_NAMES say in messages which cell hit a time limit."""
+    """Run the job in WORKSPACE; CELL_NAMES say in messages which cell hit a time limit.
+
+    WORKSPACE holds ``job.json`` and the student's ``files/``; it becomes the grader's record
+    of the run: the job and the files are gone afterwards, and only what the channel
+    accepted is left (``cells.jsonl``, ``exports/``, see :mod:`autograder.grading.channel`).
+    The sandbox sees the files read-only and never sees the record.
+    """
     limits = limits or DEFAULT_LIMITS
     workspace = workspace.resolve()
     sandboxed = sandbox_available() if use_sandbox is None else use_sandbox
-    as_nobody = sandboxed and os.geteuid() == 0
-    if as_nobody:
-        _hand_over(workspace)
+    job_file = workspace / "job.json"
+    job = job_file.read_bytes()
+    job_file.unlink()
+    kinds = [cell["kind"] for cell in json.loads(job)["cells"]]
+    with sandbox_user(sandboxed) as uid, _scratch(workspace, sandboxed) as scratch:
+        if uid is not None:
+            _hand_over(workspace / "files", uid)
+        outcome = _run_driver(workspace, scratch, job, kinds, limits, sandboxed, uid, cell_names)
+    shutil.rmtree(workspace / "files", ignore_errors=True)
+    return outcome
+
+
+def _run_driver(
+    workspace: Path,
+    scratch: Path,
+    job: bytes,
+    kinds: list[str],
+    limits: Limits,
+    sandboxed: bool,
+    uid: int | None,
+    cell_names: list[str] | None,
+) -> Outcome:
     read_fd, write_fd = os.pipe()
-    command = _rlimits(limits, as_nobody) + _command(workspace, sandboxed, as_nobody, limits)
+    command = rlimit_prefix(limits, uid) + _command(workspace, scratch, sandboxed, uid, limits)
     started = time.time()
     proc = subprocess.Popen(
         command,
-        stdin=subprocess.DEVNULL,
+        stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         pass_fds=(write_fd,),
-        env=_environment(workspace, write_fd),
+        env=_environment(scratch, write_fd),
         start_new_session=True,  # no preexec_fn: it is unsafe while other threads run
     )
     os.close(write_fd)
+    threading.Thread(target=_feed, args=(proc.stdin, job), daemon=True).start()
     output = _CappedReader(proc.stdout, limits.output_bytes)
-    events = _EventReader(read_fd)
-    outcome = _watch(proc, events, limits, started, cell_names or [])
+    channel = ChannelReader(read_fd, kinds, workspace, limits.channel_bytes)
+    outcome = _watch(proc, channel, limits, started, cell_names or [])
     _kill_tree(proc)
     output.join()
-    events.join()
+    channel.join()
     outcome.sandboxed = sandboxed
     outcome.seconds = time.time() - started
     outcome.returncode = proc.returncode
     outcome.raw_output = output.text()
-    outcome.events = events.events
-    if outcome.status == "finished" and not _driver_finished(workspace):
+    if outcome.status == "finished" and not channel.finished:
         outcome.status = "crashed"
         outcome.reason = _crash_reason(proc.returncode)
     return outcome
 
 
+def _feed(stdin, job: bytes) -> None:
+    """Hand the job to the driver on its stdin: it is never a file the student could read."""
+    try:
+        stdin.write(job)
+        stdin.close()
+    except OSError:
+        pass  # the driver died before reading it; the outcome says so
+
+
 def _watch(
     proc: subprocess.Popen,
-    events: _EventReader,
+    events: ChannelReader,
     limits: Limits,
     started: float,
     cell_names: list[str],
@@ -120,17 +163,6 @@ def _watch(
             return Outcome("timed_out", f"{name} ran longer than {limits.cell_seconds:.0f} s")
 
 
-def _driver_finished(workspace: Path) -> bool:
-    log = workspace / "cells.jsonl"
-    if not log.exists():
-        return False
-    lines = log.read_text(errors="replace").strip().splitlines()
-    try:
-        return bool(lines) and json.loads(lines[-1]).get("done") is True
-    except json.JSONDecodeError:
-        return False
-
-
 def _crash_reason(returncode: int | None) -> str:
     if returncode is not None and returncode < 0:
         try:
@@ -144,34 +176,90 @@ def _crash_reason(returncode: int | None) -> str:
 # -- the fence ------------------------------------------------------------------------------------
 
 
-def _command(workspace: Path, sandboxed: bool, as_nobody: bool, limits: Limits) -> list[str]:
-    driver = [sys.executable, "-m", "autograder.grading.driver", str(workspace)]
+def _command(
+    workspace: Path, scratch: Path, sandboxed: bool, uid: int | None, limits: Limits
+) -> list[str]:
+    driver = [sys.executable, "-m", "autograder.grading.driver"]
     if not sandboxed:
-        return driver
+        return driver + [str(workspace / "files"), str(scratch)]
     args = ["bwrap", "--die-with-parent", "--new-session"]
     args += ["--unshare-ipc", "--unshare-pid", "--unshare-net", "--unshare-uts"]
-    args += ["--unshare-cgroup-try"] + ([] if as_nobody else ["--unshare-user"])
-    args += ["--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp"]
+    args += ["--unshare-cgroup-try"] + ([] if uid is not None else ["--unshare-user"])
+    args += ["--proc", "/proc", "--dev", "/dev"]
+    # Everything the notebook can write is one of these capped tmpfs mounts: a disk fill
+    # stops at the cap, and nothing it wrote outlives the sandbox.
+    for place in (str(scratch), "/tmp", "/dev/shm"):
+        args += ["--perms", "1777", "--size", str(limits.disk_bytes), "--tmpfs", place]
     for system_dir in SYSTEM_DIRS:
         args += ["--ro-bind-try", system_dir, system_dir]
     shared = _python_dirs() + [PACKAGE_DIR, *map(Path, limits.course_data)]
-    args += _open_parents([*shared, workspace])
+    args += _open_parents([*shared, SUBMISSION])
     for path in shared:
         args += ["--ro-bind-try", str(path), str(path)]
-    args += ["--bind", str(workspace), str(workspace), "--chdir", str(workspace)]
-    if as_nobody:
-        # bwrap binds as root (it can read /root/...), then the driver runs as nobody, so
-        # the process cap holds and nothing outside the workspace is writable.
+    args += ["--ro-bind", str(workspace / "files"), str(SUBMISSION), "--chdir", str(scratch)]
+    command = driver + [str(SUBMISSION), str(scratch)]
+    if uid is not None:
+        # bwrap binds as root (it can read /root/...), then the driver runs as this
+        # submission's own user, so the process cap is this submission's alone.
         drop = [
             "setpriv",
-            f"--reuid={NOBODY}",
-            f"--regid={NOBODY}",
+            f"--reuid={uid}",
+            f"--regid={uid}",
             "--clear-groups",
             "--inh-caps=-all",
             "--bounding-set=-all",
         ]
-        return args + ["--"] + drop + driver
-    return args + ["--"] + driver
+        return args + ["--"] + drop + command
+    return args + ["--"] + command
+
+
+@contextmanager
+def _scratch(workspace: Path, sandboxed: bool) -> Iterator[Path]:
+    """Where the notebook runs: a tmpfs path inside the sandbox, a throwaway folder without."""
+    if sandboxed:
+        yield SCRATCH
+        return
+    with tempfile.TemporaryDirectory(prefix="autograder-scratch-") as folder:
+        yield Path(folder)
+
+
+@contextmanager
+def sandbox_user(sandboxed: bool = True) -> Iterator[int | None]:
+    """A user id of its own for one sandbox (when we are root), held until the run ends.
+
+    RLIMIT_NPROC counts processes and threads per user: with one shared ``nobody``, a thread
+    bomb in one notebook would starve every notebook running beside it. The ids are taken
+    with a lock file each, so separate grading runs on one machine never share one either.
+    """
+    if not sandboxed or os.geteuid() != 0:
+        yield None
+        return
+    USER_LOCKS.mkdir(mode=0o700, parents=True, exist_ok=True)
+    for uid in range(FIRST_UID, FIRST_UID + USER_COUNT):
+        lock = (USER_LOCKS / f"{uid}.lock").open("w")
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            lock.close()
+            continue
+        try:
+            yield uid
+        finally:
+            _kill_user(uid)
+            lock.close()
+        return
+    raise RuntimeError(f"all {USER_COUNT} sandbox user ids are in use")
+
+
+def _kill_user(uid: int) -> None:
+    """Anything still running as the submission's user goes before the id is handed on."""
+    for process in psutil.process_iter(["uids"]):
+        uids = process.info["uids"]
+        if uids is not None and uid in (uids.real, uids.effective):
+            try:
+                process.kill()
+            except psutil.Error:
+                pass
 
 
 def _open_parents(paths: list[Path]) -> list[str]:
@@ -197,10 +285,10 @@ def _python_dirs() -> list[Path]:
     return sorted(dirs)
 
 
-def _environment(workspace: Path, events_fd: int) -> dict[str, str]:
-    home = workspace / "home"
-    home.mkdir(exist_ok=True)
+def _environment(scratch: Path, events_fd: int) -> dict[str, str]:
+    home = scratch / "home"  # the driver makes it, in the tmpfs
     return {
+        "TMPDIR": str(scratch / "tmp"),
         "PATH": f"{Path(sys.executable).parent}:/usr/bin:/bin",
         "HOME": str(home),
         "LANG": "C.UTF-8",
@@ -215,17 +303,21 @@ def _environment(workspace: Path, events_fd: int) -> dict[str, str]:
     }
 
 
-def _hand_over(workspace: Path) -> None:
-    """The unprivileged user must own its workspace (and nothing else)."""
-    for path in [workspace, *workspace.rglob("*")]:
-        os.chown(path, NOBODY, NOBODY, follow_symlinks=False)
+def _hand_over(files: Path, uid: int) -> None:
+    """The submission's user must be able to read its files (they are bound read-only)."""
+    files.mkdir(exist_ok=True)
+    for path in [files, *files.rglob("*")]:
+        os.chown(path, uid, uid, follow_symlinks=False)
 
 
-def _rlimits(limits: Limits, as_nobody: bool) -> list[str]:
+def rlimit_prefix(limits: Limits, uid: int | None) -> list[str]:
     """The command prefix that sets the rlimits: util-linux's prlimit, then exec.
 
-    Setting them in a ``preexec_fn`` would be shorter, but that may deadlock a child forked
-    while other threads (grading other students) hold locks.
+    This is the one place rlimits are applied to a notebook's process (the sandbox's tmpfs
+    sizes are in :func:`_command`, the user id in :func:`sandbox_user`): anything else that
+    starts a notebook's process must use it. Setting them in a ``preexec_fn`` would be
+    shorter, but that may deadlock a child forked while other threads (grading other students)
+    hold locks. The process cap is per user, so it needs UID, the submission's own user.
     """
     if shutil.which("prlimit") is None:
         return []  # not Linux: the wall-time, memory and output watchers below still hold
@@ -235,7 +327,7 @@ def _rlimits(limits: Limits, as_nobody: bool) -> list[str]:
         f"--cpu={limits.cpu_seconds}",
         f"--fsize={limits.file_bytes}",
     ]
-    if as_nobody:  # counted against nobody, not against root (who is exempt)
+    if uid is not None:  # counted against the submission's user, not root (who is exempt)
         caps.append(f"--nproc={limits.processes}")
     return ["prlimit", *caps, "--"]
 
@@ -297,33 +389,3 @@ class _CappedReader(threading.Thread):
     def text(self) -> str:
         note = f"\n[... {self.dropped:,} bytes dropped]" if self.dropped else ""
         return self.kept.decode(errors="replace") + note
-
-
-class _EventReader(threading.Thread):
-    """Reads the driver's progress events; a forged event can only mistime a limit."""
-
-    def __init__(self, fd: int) -> None:
-        super().__init__(daemon=True)
-        self.stream = os.fdopen(fd, "rb")
-        self.events: list[dict] = []
-        self.current: tuple[int, float] | None = None
-        self.start()
-
-    def run(self) -> None:
-        for line in self.stream:
-            if len(self.events) > 10_000:
-                continue
-            try:
-                event = json.loads(line)
-            except (json.JSONDecodeError, UnicodeDecodeError):
-                continue
-            if not isinstance(event, dict):
-                continue
-            self.events.append(event)
-            if event.get("event") == "cell_start":
-                self.current = (int(event.get("index", -1)), time.time())
-            elif event.get("event") == "cell_end":
-                self.current = None
-
-    def running_cell(self) -> tuple[int, float] | None:
-        return self.current

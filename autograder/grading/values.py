@@ -10,50 +10,98 @@ task itself.
 
 from __future__ import annotations
 
+import io
 import json
 import math
 import sys
+import zipfile
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import numpy as np
 
 from autograder.errors import CheckFailure
 
 MAX_JSON_BYTES = 5_000_000
+MAX_WEIGHT_BYTES = 512 * 1024**2  # one weight array; ResNet50's largest is 9 MiB
 
 
-def dump(value: Any, folder: Path, key: str) -> dict:
-    """Write VALUE under FOLDER and return the JSON-able record that describes it."""
-    return _dump(value, Path(folder), key, depth=0)
+Sink = Callable[[str, bytes], None]  # (file name, contents): where the files go
 
 
-def _dump(value: Any, folder: Path, key: str, depth: int) -> dict:
+def dump(value: Any, sink: Path | Sink, key: str) -> dict:
+    """Turn VALUE into files given to SINK and return the JSON-able record that describes it.
+
+    SINK is a folder, or (in the driver) a function that sends each file to the grader: the
+    driver never leaves a file where the student's code could swap or replace it.
+    """
+    return _dump(value, _writer(sink), key, depth=0)
+
+
+def _writer(sink: Path | Sink) -> Sink:
+    if callable(sink):
+        return sink
+    folder = Path(sink)
+    return lambda name, data: (folder / name).write_bytes(data)
+
+
+def trust_current_types() -> None:
+    """Remember Keras's own History class before any student code runs.
+
+    A student's object with a ``history`` attribute, or a History class swapped into
+    ``keras.callbacks``, must not pass as the record of a training run.
+    """
+    keras = sys.modules.get("keras")
+    if keras is not None:
+        _TRUSTED["history"] = keras.callbacks.History
+
+
+_TRUSTED: dict[str, type] = {}
+
+
+def _dump(value: Any, write: Sink, key: str, depth: int) -> dict:
     if depth > 4:
         return {"kind": "unsupported", "type": "deeply nested value"}
     if _is_keras_model(value):
-        return _dump_model(value, folder, key)
+        return _dump_model(value, write, key)
     if value is None or isinstance(value, (bool, int, float, str)):
         if isinstance(value, float) and not math.isfinite(value):
             return {"kind": "float", "value": repr(value)}
         return {"kind": "json", "value": value}
     if isinstance(value, (list, tuple)):
-        items = [_dump(v, folder, f"{key}.{i}", depth + 1) for i, v in enumerate(value)]
+        items = [_dump(v, write, f"{key}.{i}", depth + 1) for i, v in enumerate(value)]
         return {"kind": "tuple" if isinstance(value, tuple) else "list", "items": items}
     if isinstance(value, dict) and all(isinstance(k, str) for k in value):
-        items = {k: _dump(v, folder, f"{key}.{k}", depth + 1) for k, v in value.items()}
+        items = {k: _dump(v, write, f"{key}.{k}", depth + 1) for k, v in value.items()}
         return {"kind": "dict", "items": items}
-    if hasattr(value, "history") and isinstance(value.history, dict):
-        history = {k: [float(x) for x in v] for k, v in value.history.items()}
+    if _is_training_history(value):
+        history = {str(k): [float(x) for x in v] for k, v in dict(value.history).items()}
         return {"kind": "history", "history": history}
     if hasattr(value, "__array__") or hasattr(value, "numpy"):
         array = np.asarray(value)
         if array.dtype == object:
             return {"kind": "unsupported", "type": type(value).__name__}
-        path = folder / f"{key}.npy"
-        np.save(path, array, allow_pickle=False)
-        return {"kind": "array", "file": path.name}
-    return {"kind": "unsupported", "type": type(value).__name__}
+        write(f"{key}.npy", _npy_bytes(array))
+        return {"kind": "array", "file": f"{key}.npy"}
+    return {"kind": "unsupported", "type": _type_name(value)}
+
+
+def _is_training_history(value: Any) -> bool:
+    """Only the History object ``fit`` returns; a look-alike is just an unsupported value."""
+    trusted = _TRUSTED.get("history")
+    return trusted is not None and type(value) is trusted and isinstance(value.history, dict)
+
+
+def _type_name(value: Any) -> str:
+    name = type(value).__name__
+    return "an object with a history that fit() did not make" if name == "History" else name
+
+
+def _npy_bytes(array: np.ndarray) -> bytes:
+    buffer = io.BytesIO()
+    np.save(buffer, array, allow_pickle=False)
+    return buffer.getvalue()
 
 
 def _is_keras_model(value: Any) -> bool:
@@ -61,19 +109,20 @@ def _is_keras_model(value: Any) -> bool:
     return keras is not None and isinstance(value, keras.Model)
 
 
-def _dump_model(model: Any, folder: Path, key: str) -> dict:
+def _dump_model(model: Any, write: Sink, key: str) -> dict:
     config = model.to_json()
     weights = {f"w{i}": np.asarray(w) for i, w in enumerate(model.get_weights())}
-    np.savez(folder / f"{key}.weights.npz", **weights)
-    (folder / f"{key}.model.json").write_text(config)
+    buffer = io.BytesIO()
+    np.savez(buffer, **weights)
+    write(f"{key}.weights.npz", buffer.getvalue())
+    write(f"{key}.model.json", config.encode())
     compile_config = None
     try:
         compile_config = model.get_compile_config()
     except Exception:
         compile_config = None
     if compile_config:
-        text = json.dumps(compile_config, default=str)
-        (folder / f"{key}.compile.json").write_text(text)
+        write(f"{key}.compile.json", json.dumps(compile_config, default=str).encode())
     return {
         "kind": "model",
         "config": f"{key}.model.json",
@@ -151,26 +200,72 @@ def _load_model(record: dict, folder: Path) -> Any:
             "custom layer classes and Python lambdas cannot be rebuilt by the grader; "
             "use built-in layers, or keras.ops inside the Functional graph",
         ) from None
-    with np.load(_inside(folder, record["weights"]), allow_pickle=False) as data:
-        weights = [data[f"w{i}"] for i in range(record["n_weights"])]
-    _set_weights(model, weights)
+    weights = _read_weights(_inside(folder, record["weights"]), model, record.get("n_weights"))
+    model.set_weights(weights)
+    _finalize_adapted_layers(model)
     if record.get("compile"):
         _compile_from(model, json.loads(_inside(folder, record["compile"]).read_text()))
     return model
 
 
-def _set_weights(model: Any, weights: list[np.ndarray]) -> None:
+def _read_weights(path: Path, model: Any, count: Any) -> list[np.ndarray]:
+    """The weight arrays, read only once their headers match the shapes the config implies.
+
+    A small file can claim huge arrays (a compressed member, or a header that lies), so the
+    headers are compared with the rebuilt model's own weight shapes before any data is read:
+    the model, not the file, decides how much memory the weights may take.
+    """
     expected = [tuple(w.shape) for w in model.weights]
-    found = [tuple(w.shape) for w in weights]
-    if expected != found:
+    mismatch = CheckFailure(
+        "Model weights",
+        f"{len(expected)} weight arrays matching the model's config",
+        f"{count} arrays" if count != len(expected) else "arrays of other shapes",
+        "the exported weights do not belong to this model",
+    )
+    if count != len(expected):
+        raise mismatch
+    with zipfile.ZipFile(path) as archive:
+        names = [f"w{i}.npy" for i in range(len(expected))]
+        headers = [_npy_header(archive, name) for name in names]
+        if [shape for shape, _, _ in headers] != expected:
+            raise mismatch
+        pairs = zip(names, headers, strict=True)
+        return [_npy_data(archive, name, header) for name, header in pairs]
+
+
+def _npy_header(archive: zipfile.ZipFile, name: str) -> tuple[tuple, np.dtype, int]:
+    try:
+        info = archive.getinfo(name)
+        with archive.open(info) as f:
+            shape, fortran, dtype = _npy_header_fields(f)
+    except (KeyError, ValueError, OSError, zipfile.BadZipFile):
         raise CheckFailure(
-            "Model weights",
-            f"{len(expected)} weight arrays matching the model's config",
-            f"{len(found)} arrays",
-            "the exported weights do not belong to this model",
+            "Model weights", "the weights the grader exported", f"a damaged file ({name})", ""
+        ) from None
+    size = int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
+    if dtype.hasobject or fortran or size > MAX_WEIGHT_BYTES or info.file_size > size + 4096:
+        raise CheckFailure(
+            "Model weights", "plain numeric arrays of a course-sized model", name, ""
         )
-    model.set_weights(weights)
-    _finalize_adapted_layers(model)
+    return tuple(shape), dtype, size
+
+
+def _npy_header_fields(f: BinaryIO) -> tuple[tuple, bool, np.dtype]:
+    """numpy's public readers of an .npy header: shape, Fortran order, dtype; no data read."""
+    major, _ = np.lib.format.read_magic(f)
+    if major == 1:
+        return np.lib.format.read_array_header_1_0(f)
+    return np.lib.format.read_array_header_2_0(f)
+
+
+def _npy_data(archive: zipfile.ZipFile, name: str, header: tuple) -> np.ndarray:
+    shape, dtype, size = header
+    with archive.open(name) as f:
+        _npy_header_fields(f)
+        data = f.read(size + 1)
+    if len(data) != size:
+        raise CheckFailure("Model weights", "complete weight arrays", f"a truncated {name}", "")
+    return np.frombuffer(data, dtype=dtype).reshape(shape).copy()
 
 
 def _finalize_adapted_layers(model: Any) -> None:
