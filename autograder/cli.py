@@ -1,7 +1,7 @@
 """The ``autograder`` command: release, grade, feedback, report and check.
 
 autograder release [ASSIGNMENT ...] [--check]
-autograder grade ASSIGNMENT SUBMISSIONS [--out DIR] [--workers N]
+autograder grade ASSIGNMENT SUBMISSIONS [--out DIR] [--workers N] [--scheduler tcp://HOST:PORT]
 autograder feedback ASSIGNMENT [--out DIR]
 autograder report ASSIGNMENT [--out DIR]
 autograder check NOTEBOOK [--assignment NAME]
@@ -59,6 +59,11 @@ def _parser() -> argparse.ArgumentParser:
     )
     grade.add_argument(
         "--no-gradebook", action="store_true", help="do not write scores into gradebook.db"
+    )
+    grade.add_argument(
+        "--scheduler",
+        metavar="tcp://HOST:PORT",
+        help="grade on the workers of this Dask cluster (default: on this machine)",
     )
     grade.set_defaults(run=cmd_grade)
 
@@ -135,6 +140,7 @@ def cmd_grade(args) -> int:
         args.workers,
         limits,
         use_sandbox=False if args.no_sandbox else None,
+        scheduler=args.scheduler,
     )
     _publish(results, out, args.assignment, gradebook=not args.no_gradebook)
     return 0
@@ -159,11 +165,11 @@ def _publish(results: list[SubmissionResult], out: Path, assignment: str, gradeb
 
 def _ensure_in_gradebook(assignment: str) -> None:
     """nbgrader records an assignment's cells when it releases it; do that if never done."""
-    from nbgrader.api import Gradebook, MissingEntry
+    from nbgrader.api import MissingEntry
 
-    from autograder.nbgrader_glue import generate
+    from autograder.nbgrader_glue import generate, open_gradebook
 
-    with Gradebook(f"sqlite:///{REPO / 'gradebook.db'}") as gradebook:
+    with open_gradebook(REPO) as gradebook:
         try:
             gradebook.find_assignment(assignment)
             return

@@ -122,16 +122,32 @@ def autograde(course_root: Path, assignment: str, timeout: float | None = None) 
     )
 
 
-def cell_scores(course_root: Path, assignment: str) -> dict[str, dict[str, float | None]]:
-    """student -> grade_id -> score, read from the course's sqlite gradebook.
+def open_gradebook(course_root: Path = REPO):
+    """The course's gradebook, wherever its ``db_url`` says: sqlite or PostgreSQL.
 
-    A cell nbgrader could not score automatically (a dead kernel) reads as None, never 0.
+    The course id goes with it: PostgreSQL enforces that an assignment's course exists (sqlite
+    does not), and nbgrader creates only the course row it is told about.
     """
     from nbgrader.api import Gradebook
 
-    url = f"sqlite:///{course_root / 'gradebook.db'}"
+    from autograder.course_dir import Course
+
+    course = Course.at(course_root)
+    if not course.db_url.startswith("sqlite") and not course.course_id:
+        raise ValueError(
+            f"the gradebook at {course.db_url} needs a course id: set "
+            f"c.CourseDirectory.course_id in {course.root / 'nbgrader_config.py'}"
+        )
+    return Gradebook(course.db_url, course_id=course.course_id or "default_course")
+
+
+def cell_scores(course_root: Path, assignment: str) -> dict[str, dict[str, float | None]]:
+    """student -> grade_id -> score, read from the course's gradebook.
+
+    A cell nbgrader could not score automatically (a dead kernel) reads as None, never 0.
+    """
     found: dict[str, dict[str, float | None]] = {}
-    with Gradebook(url) as gradebook:
+    with open_gradebook(course_root) as gradebook:
         for submission in gradebook.assignment_submissions(assignment):
             grades: dict[str, float | None] = {}
             for notebook in submission.notebooks:

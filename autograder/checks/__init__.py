@@ -7,8 +7,9 @@ notebook.
 """
 
 from autograder.checks.activations import activation_name, check_output_activations
-from autograder.checks.compiling import check_compiled_by_name
+from autograder.checks.compiling import check_compiled_by_name, check_loss_fits_labels
 from autograder.checks.content import check_layer_settings, compare_to_reference, layer_signatures
+from autograder.checks.extractor import check_feature_extractor
 from autograder.checks.fusion import check_multi_input_fusion
 from autograder.checks.heads import check_output_branches, output_branches
 from autograder.checks.interface import (
@@ -32,10 +33,11 @@ from autograder.checks.shared import check_shared_layers, check_shared_tower
 from autograder.checks.siamese import (
     check_contrastive_loss,
     check_contrastive_loss_values,
+    check_no_lambda,
     check_siamese_distance,
     contrastive_cases,
 )
-from autograder.checks.unet import check_unet_skips, unet_skips
+from autograder.checks.unet import check_unet_filters, check_unet_skips, unet_skips
 from autograder.checks.weights import (
     check_constant_weights,
     check_zero_weight_residual,
@@ -52,12 +54,15 @@ __all__ = [
     "check_constant_weights",
     "check_contrastive_loss",
     "check_contrastive_loss_values",
+    "check_feature_extractor",
     "check_forward_pass",
     "check_input_normalization",
     "check_inputs",
     "check_layer_settings",
+    "check_loss_fits_labels",
     "check_model_kind",
     "check_multi_input_fusion",
+    "check_no_lambda",
     "check_output_activations",
     "check_output_branches",
     "check_outputs",
@@ -67,6 +72,7 @@ __all__ = [
     "check_shared_layers",
     "check_shared_tower",
     "check_siamese_distance",
+    "check_unet_filters",
     "check_unet_skips",
     "check_zero_weight_residual",
     "compare_to_reference",

@@ -190,3 +190,57 @@ def _check_metrics(
                     _short(items),
                     f"add it: metrics={{'{name}': ['{metric}'], ...}}",
                 )
+
+
+# -- a loss that suits the labels -----------------------------------------------------------------
+
+
+def check_loss_fits_labels(model_or_loss: Any, labels: Any, output: str | None = None) -> None:
+    """The loss suits the labels: class ids need the sparse loss, one-hot rows the plain one.
+
+    ``model_or_loss`` is a compiled model (its loss for ``output`` when keyed by name) or the
+    loss itself, as passed to ``compile``. Keras's own error for the mismatch speaks of ranks
+    and shapes; this one names the fault.
+    """
+    loss = _loss_of(model_or_loss, output)
+    kind = _label_kind(np.asarray(labels))
+    if kind == "class ids" and _matches("categorical_crossentropy", loss):
+        raise CheckFailure(
+            "Loss and labels",
+            "integer labels (class ids) trained with sparse_categorical_crossentropy",
+            "integer labels with categorical_crossentropy, which expects one-hot rows",
+            'use loss="sparse_categorical_crossentropy" for class ids such as 0..9 (or one-hot '
+            "encode the labels with keras.utils.to_categorical and keep categorical_crossentropy)",
+        )
+    if kind == "one-hot" and _matches("sparse_categorical_crossentropy", loss):
+        raise CheckFailure(
+            "Loss and labels",
+            "one-hot labels trained with categorical_crossentropy",
+            "one-hot labels with sparse_categorical_crossentropy, which expects class ids",
+            'use loss="categorical_crossentropy" for one-hot rows (or pass '
+            "`labels.argmax(axis=-1)` to keep the sparse loss)",
+        )
+
+
+def _loss_of(model_or_loss: Any, output: str | None) -> Any:
+    loss = model_or_loss
+    if hasattr(model_or_loss, "get_compile_config"):
+        loss = _compile_arguments(model_or_loss).get("loss")
+    if isinstance(loss, Mapping) and "class_name" not in loss:
+        if output is None and len(loss) == 1:
+            return next(iter(loss.values()))
+        if output not in loss:
+            raise ValueError(f"the loss is keyed by output ({sorted(loss)}): say which output")
+        return loss[output]
+    return loss
+
+
+def _label_kind(labels: np.ndarray) -> str:
+    """'class ids', 'one-hot' or 'other', from the values alone."""
+    if labels.size == 0:
+        return "other"
+    integral = np.issubdtype(labels.dtype, np.integer) or bool(np.all(np.mod(labels, 1) == 0))
+    if labels.ndim >= 2 and labels.shape[-1] > 1:
+        binary = bool(np.all((labels == 0) | (labels == 1)))
+        return "one-hot" if binary and np.all(labels.sum(axis=-1) == 1) else "other"
+    return "class ids" if integral and labels.min() >= 0 else "other"

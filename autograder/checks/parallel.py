@@ -128,7 +128,9 @@ def _branches_in_sequence(
         Marks(
             calls=(*ends, first),
             edges=tuple(
-                (first, child) for child in graph.children(first) if child not in shared
+                (first, child)
+                for child in graph.children(first)
+                if child not in shared and child != join.id
             ),
             note="a branch computed from another",
             graph=graph,

@@ -23,8 +23,8 @@ from autograder.checks.running import (
     run_model,
     to_numpy,
 )
-from autograder.errors import CheckFailure
-from autograder.graph import format_shape
+from autograder.errors import CheckFailure, Marks
+from autograder.graph import as_graph, format_shape
 
 # -- Siamese distance -----------------------------------------------------------------------------
 
@@ -328,3 +328,28 @@ def check_contrastive_loss_values(
         return table[(float(np.asarray(y_true)[0, 0]), float(np.asarray(distance)[0, 0]))]
 
     check_contrastive_loss(recorded, convention, margin, atol)
+
+
+# -- the distance in the graph --------------------------------------------------------------------
+
+
+def check_no_lambda(model_or_graph: Any, what: str = "the distance") -> None:
+    """``what`` is computed by keras.ops (or a registered layer), not a ``Lambda``.
+
+    A ``Lambda`` stores Python code: Keras refuses to reload it in safe mode, and nothing can
+    read what it computes from the saved model. The same few ops called on Keras tensors stay
+    in the graph and reload anywhere.
+    """
+    graph = as_graph(model_or_graph)
+    lambdas = [call.id for call in graph.calls_of_class("Lambda")]
+    if not lambdas:
+        return
+    raise CheckFailure(
+        "Siamese distance",
+        f"{what} computed with keras.ops on the tensors, inside the graph",
+        f"{what} written in a Lambda layer ({', '.join(graph.describe(c) for c in lambdas)})",
+        "a Lambda keeps Python code that Keras will not reload safely; call keras.ops on the "
+        "embeddings directly: `squared = ops.sum(ops.square(a - b), axis=1, keepdims=True)`, "
+        "`distance = ops.sqrt(ops.maximum(squared, 1e-7))`",
+        Marks(calls=tuple(lambdas), note=f"{what} in a Lambda", graph=graph),
+    )

@@ -137,13 +137,19 @@ def _feeds_downsampling(graph: ModelGraph, sizes: dict[str, Size], cid: str) -> 
 
 
 def resolution(size: Size) -> str:
-    """'32x32' in pixels; 'input/2' when the input's size is unknown."""
+    """'32x32' in pixels; 'input size/2' when the input's size is unknown."""
     if not size:
         return "(?)"
     if not any(isinstance(d, Fraction) for d in size):
         return "x".join(str(d) for d in size)
-    parts = ("input" if d == 1 else f"input/{1 / d}" if d < 1 else f"input*{d}" for d in size)
-    return "x".join(parts)
+    parts = [_relative(d) for d in size]
+    return parts[0] if len(set(parts)) == 1 else "x".join(parts)
+
+
+def _relative(factor: Fraction | int) -> str:
+    if factor == 1:
+        return "input size"
+    return f"input size/{1 / factor}" if factor < 1 else f"input size*{factor}"
 
 
 # -- finding the skips ----------------------------------------------------------------------------
@@ -371,3 +377,45 @@ def _check_one_skip_per_level(
             "bring each level's skip back",
             Marks(calls=tuple(s.merge for s in skips), note="the skips found", graph=graph),
         )
+
+
+# -- filters per level ----------------------------------------------------------------------------
+
+
+def check_unet_filters(model_or_graph: Any, first: int | None = None) -> list[int]:
+    """The encoder doubles its filters at each level down: ``first``, 2 x ``first``, ...
+
+    Halving the resolution keeps a quarter of the positions; doubling the channels keeps the
+    level's capacity. Read from the skip tensors' channels, top level first; ``first`` pins the
+    top level's (the first level's own when ``None``). Returns the channels found.
+    """
+    graph = as_graph(model_or_graph)
+    sizes = spatial_sizes(graph)
+    skips = sorted(_skips(graph, sizes), key=lambda s: prod(s.resolution), reverse=True)
+    if not skips:
+        raise _no_unet_skip(graph, sizes)
+    channels = [_channels(graph, s.skip) for s in skips]
+    start = first if first is not None else channels[0]
+    wanted = [start * 2**level for level in range(len(channels))]
+    if channels == wanted:
+        return channels
+    where = ", ".join(
+        f"{c} at {resolution(s.resolution)}" for c, s in zip(channels, skips, strict=True)
+    )
+    if len(set(channels)) == 1:
+        found = f"constant filters where a U-Net doubles them: {where}"
+    else:
+        found = f"filters {where}"
+    raise CheckFailure(
+        "U-Net filters",
+        "filters doubling at each level down: " + ", ".join(map(str, wanted)),
+        found,
+        "each time the encoder halves the resolution, double the filters of the next "
+        "conv_block (`n_filters * 2**level`); the decoder then halves them on the way up",
+        Marks(calls=tuple(s.skip for s in skips), note="filters per level", graph=graph),
+    )
+
+
+def _channels(graph: ModelGraph, cid: str) -> int | None:
+    shape = graph.calls[cid].shape
+    return shape[-1] if shape else None

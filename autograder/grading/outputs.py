@@ -1,4 +1,4 @@
-"""Where grades go: ``grades.csv``, ``tests.csv`` and nbgrader's sqlite gradebook.
+"""Where grades go: ``grades.csv``, ``tests.csv`` and nbgrader's gradebook (sqlite or PostgreSQL).
 
 The gradebook gets the scores as nbgrader's own autograde would leave them (one auto score per
 graded cell), so formgrader and ``nbgrader export`` keep working. A submission that crashed,
@@ -73,11 +73,12 @@ def _num(value: float) -> str:
 
 def update_gradebook(results: list[SubmissionResult], course_root: Path, assignment: str) -> int:
     """Write every graded cell's score into the course gradebook; returns rows written."""
-    from nbgrader.api import Gradebook, MissingEntry
+    from nbgrader.api import MissingEntry
+
+    from autograder.nbgrader_glue import open_gradebook
 
     written = 0
-    url = f"sqlite:///{course_root / 'gradebook.db'}"
-    with Gradebook(url) as gradebook:
+    with open_gradebook(course_root) as gradebook:
         notebook_name = gradebook.find_assignment(assignment).notebooks[0].name
         for result in results:
             gradebook.update_or_create_student(result.student_id)

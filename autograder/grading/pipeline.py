@@ -17,6 +17,7 @@ import threading
 import traceback
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 import nbformat
 
@@ -321,7 +322,9 @@ def grade_class(
     use_sandbox: bool | None = None,
     course_root: Course | Path | None = None,
     progress: bool = True,
+    scheduler: str | None = None,
 ) -> list[SubmissionResult]:
+    """Grade every submission of ASSIGNMENT; on SCHEDULER's Dask cluster when one is given."""
     task = Assignment.load(assignment, course_root)
     limits = dataclasses.replace(limits, course_data=task.data)
     workers = workers or os.cpu_count() or 1
@@ -332,33 +335,70 @@ def grade_class(
     done = _reusable(results_dir, folders, task)
     todo = [s for s in folders if s not in done]
     bar = _progress_bar(len(folders), len(done), progress)
-    pool = CheckPool(workers, uses_keras="keras" in task.imports)
+    if scheduler:
+        from autograder.grading.distributed import DaskRunner  # Dask only when asked for
+
+        runner: Runner = DaskRunner(scheduler, task, limits, use_sandbox)
+    else:
+        runner = LocalRunner(task, out_dir / "work", workers, limits, use_sandbox)
     try:
-        with cf.ThreadPoolExecutor(workers) as threads:
-            futures = {
-                threads.submit(
-                    grade_submission,
-                    task,
-                    student,
-                    folders[student],
-                    out_dir / "work",
-                    limits,
-                    use_sandbox,
-                    pool,
-                ): student
-                for student in todo
-            }
-            for future in cf.as_completed(futures):
-                student = futures[future]
-                result = _safely(future, task, student)
-                result.save(results_dir / f"{student}.json")
-                _log_grader_errors(result, out_dir / GRADER_LOG)
-                done[student] = result
-                bar.update(1)
+        futures = {runner.submit(student, folders[student]): student for student in todo}
+        for future in cf.as_completed(futures):
+            student = futures[future]
+            result = _safely(future, task, student)
+            result.save(results_dir / f"{student}.json")
+            _log_grader_errors(result, out_dir / GRADER_LOG)
+            done[student] = result
+            bar.update(1)
     finally:
-        pool.close()
+        runner.close()
         bar.close()
     return [done[s] for s in sorted(done)]
+
+
+class Runner(Protocol):
+    """Where submissions are graded: this machine, or a Dask cluster (grading/distributed.py).
+
+    ``submit`` returns a future of the submission's :class:`SubmissionResult`; the class loop
+    above saves, resumes and counts them the same way whichever runner graded them.
+    """
+
+    def submit(self, student: str, folder: Path | None) -> cf.Future: ...
+
+    def close(self) -> None: ...
+
+
+class LocalRunner:
+    """Grades on this machine: one thread per running sandbox, the checks in warm processes."""
+
+    def __init__(
+        self,
+        task: Assignment,
+        work_dir: Path,
+        workers: int,
+        limits: sandbox.Limits,
+        use_sandbox: bool | None,
+    ) -> None:
+        self.task, self.work_dir = task, work_dir
+        self.limits, self.use_sandbox = limits, use_sandbox
+        self.checks = CheckPool(workers, uses_keras="keras" in task.imports)
+        self.threads = cf.ThreadPoolExecutor(workers)
+
+    def submit(self, student: str, folder: Path | None) -> cf.Future:
+        return self.threads.submit(
+            grade_submission,
+            self.task,
+            student,
+            folder,
+            self.work_dir,
+            self.limits,
+            self.use_sandbox,
+            self.checks,
+        )
+
+    def close(self) -> None:
+        self.threads.shutdown(cancel_futures=True)  # after Ctrl-C, start nothing more
+        self.checks.close()
 
 
 def _safely(future: cf.Future, task: Assignment, student: str) -> SubmissionResult:
