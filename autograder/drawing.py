@@ -205,3 +205,27 @@ def quote(text: str) -> str:
     body = _CONTROL.sub(lambda m: "\n" if m.group() == "\n" else " ", str(text))
     body = body.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
     return f'"{body}"'
+
+
+_TAG = re.compile(r"<(/?)([A-Za-z!?][\w:.-]*)([^<>]*)>")
+_SVG_TAGS = frozenset(
+    {"svg", "g", "title", "polygon", "polyline", "path", "ellipse", "text", "!--"}
+)
+_ACTIVE_ATTRIBUTE = re.compile(r"(\bon\w*\s*=|href|javascript:|url\()", re.IGNORECASE)
+
+
+def is_safe_svg(svg: str) -> bool:
+    """True for an SVG made only of the shapes graphviz draws, with no script, link or handler.
+
+    The pages embed the figure inline, so it is checked before it is trusted, whoever wrote the
+    results file: text (layer names) is escaped by graphviz, so only the tags need a look.
+    """
+    if not svg.startswith("<svg") or not svg.rstrip().endswith("</svg>"):
+        return False
+    for tag in _TAG.finditer(svg):
+        name = tag.group(2).lower()
+        if name.startswith("!--"):
+            continue
+        if name not in _SVG_TAGS or _ACTIVE_ATTRIBUTE.search(tag.group(3)):
+            return False
+    return "<" not in _TAG.sub("", svg)  # nothing tag-like that the pattern did not read

@@ -12,6 +12,10 @@ from keras import layers
 from autograder.checks import check_residual_blocks
 from autograder.drawing import MAX_CALLS, draw_marks, graph_dot, graph_svg, node_id, shown_calls
 from autograder.errors import CheckFailure, Marks
+from autograder.grading import checker
+from autograder.grading.feedback import render_feedback
+from autograder.grading.plan import TestPlan
+from autograder.grading.results import SubmissionResult
 from autograder.graph import ModelGraph
 
 needs_graphviz = pytest.mark.skipif(shutil.which("dot") is None, reason="graphviz (dot) missing")
@@ -134,3 +138,38 @@ def test_without_graphviz_the_picture_is_left_out(monkeypatch, tmp_path):
     monkeypatch.setenv("PATH", str(tmp_path))  # no `dot` on an empty PATH
     failure = residual_failure(block_with_late_shortcut())
     assert draw_marks(failure.marks) == ""
+
+
+WRONG_BLOCK_CHECK = """
+import keras
+from keras import layers
+from autograder.checks import check_residual_blocks
+
+block_input = keras.Input((8, 8, 4), name="block_input")
+x = layers.Conv2D(4, 3, padding="same", name="first_conv")(block_input)
+shortcut = x
+x = layers.BatchNormalization()(x)
+x = layers.Activation("relu")(x)
+x = layers.Conv2D(4, 3, padding="same")(x)
+x = layers.BatchNormalization()(x)
+x = layers.Activation("relu")(layers.Add()([x, shortcut]))
+check_residual_blocks(keras.Model(block_input, x), identity=1, activation_after_merge=True)
+"""
+
+
+@needs_graphviz
+def test_the_checker_draws_a_failed_residual_and_the_feedback_page_shows_it(tmp_path):
+    plan = TestPlan("residual_block", 2.0, source=WRONG_BLOCK_CHECK, checks=WRONG_BLOCK_CHECK)
+    test = checker.run_checks(plan, {}, tmp_path, imports="")
+    assert test.outcome == "failed" and "shortcut starts inside the block" in test.message
+    result = SubmissionResult("ada", "05", "graded", tests=[test])
+    page = render_feedback(SubmissionResult.from_json(result.to_json()))  # as saved and reread
+    assert "<figure class='graph'><svg" in page
+    # graph order: block_input n0, first_conv n1, ..., the Add n6
+    assert re.search(r'class="edge marked">\s*<title>n1&#45;&gt;n6</title>', page)
+    assert re.search(r'class="edge missing">\s*<title>n0&#45;&gt;n6</title>', page)
+
+
+def test_a_passing_check_carries_no_figure(tmp_path):
+    plan = TestPlan("t", 1.0, source="x = 1", checks="x = 1")
+    assert checker.run_checks(plan, {}, tmp_path, imports="").figure == ""

@@ -289,3 +289,47 @@ def test_format_table_has_one_row_per_submission(results):
     assert "6/6" in rows["ada"] and "timed_out" in rows["dan"]
     assert "kernel died" in rows["eve"]
     assert all(len(line) < 120 for line in lines)
+
+
+GRAPH_SVG = (
+    '<svg width="80pt" height="60pt" viewBox="0 0 80 60" xmlns="http://www.w3.org/2000/svg">\n'
+    '<g id="graph0" class="graph"><title>model</title>\n'
+    "<!-- n0 -->\n"
+    '<g id="node1" class="node marked"><title>n0</title>'
+    '<path fill="#fde2e1" stroke="#c9302c" d="M0,0 L10,10"/>'
+    '<text x="5" y="5">&lt;img src=x onerror=alert(1)&gt;</text></g>\n'
+    "</g>\n</svg>"
+)
+
+
+def _failed_with(figure: str, outcome: str = "failed") -> SubmissionResult:
+    test = Checked("residual_block", 2.0, 0.0, outcome, RESIDUAL_FAILURE, figure=figure)
+    return SubmissionResult("ada", ASSIGNMENT, "graded", tests=[test])
+
+
+def test_a_failed_graph_check_shows_its_picture_inline(tmp_path):
+    page = write_feedback(_failed_with(GRAPH_SVG), tmp_path).read_text()
+    assert "<figure class='graph'>" + GRAPH_SVG in page
+    assert "Red: the layers and connections this test is about" in page
+
+
+@pytest.mark.parametrize(
+    "forged",
+    [
+        GRAPH_SVG.replace("<title>n0</title>", "<script>alert(1)</script>"),
+        GRAPH_SVG.replace('<g id="node1"', '<g onmouseover="alert(1)" id="node1"'),
+        GRAPH_SVG.replace("<title>n0</title>", '<a href="https://evil.example">x</a>'),
+        GRAPH_SVG.replace("<title>n0</title>", "<foreignObject><img src=x></foreignObject>"),
+        "<img src=x onerror=alert(1)>",
+        GRAPH_SVG[:-6],  # cut short: the page's own tags would end up inside it
+    ],
+)
+def test_a_figure_that_is_not_plain_graphviz_is_left_out(tmp_path, forged):
+    page = write_feedback(_failed_with(forged), tmp_path).read_text()
+    assert "<figure" not in page and "<script" not in page and "onmouseover" not in page
+    assert "Residual connections" in page  # the message still reaches the student
+
+
+def test_a_passed_test_shows_no_picture(tmp_path):
+    page = write_feedback(_failed_with(GRAPH_SVG, outcome="passed"), tmp_path).read_text()
+    assert "<figure" not in page

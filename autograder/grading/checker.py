@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from autograder.errors import CheckFailure
-from autograder.grading import channel, values
+from autograder.grading import channel, hidden, values
 from autograder.grading.plan import TestPlan
 from autograder.grading.results import Outcome, TestResult
 
@@ -117,14 +117,24 @@ def run_checks(plan: TestPlan, probes: dict, exports: Path, imports: str) -> Tes
         # Automatic names must not depend on earlier students. Python's own collector frees
         # the old models; Keras's explicit gc.collect() would cost 0.3 s per test.
         keras.utils.clear_session(free_memory=False)
+        _restore_keras_config(keras)
     namespace: dict[str, Any] = {"__name__": "__grader__"}
     try:
         exec(compile(imports, "<imports>", "exec"), namespace)
         namespace["__student_value__"] = _student_value(probes, exports)
         exec(_compiled(plan.checks, f"<test {plan.grade_id}>"), namespace)
     except CheckFailure as failure:
-        return TestResult(plan.grade_id, plan.points, 0.0, Outcome.FAILED, failure.message)
+        if hidden.raised_in_hidden_part(plan, failure.__traceback__):
+            return _hidden_failure(plan, failure)
+        from autograder.drawing import draw_marks  # the picture of what the check judged
+
+        figure = draw_marks(failure.marks)
+        return TestResult(
+            plan.grade_id, plan.points, 0.0, Outcome.FAILED, failure.message, figure=figure
+        )
     except AssertionError as failure:
+        if hidden.raised_in_hidden_part(plan, failure.__traceback__):
+            return _hidden_failure(plan, failure)
         message = str(failure) or "a check of this test did not hold"
         return TestResult(plan.grade_id, plan.points, 0.0, Outcome.FAILED, message)
     except Exception:  # the check itself broke: a human decides, the student is not blamed
@@ -132,6 +142,36 @@ def run_checks(plan: TestPlan, probes: dict, exports: Path, imports: str) -> Tes
             plan.grade_id, plan.points, 0.0, Outcome.ERROR, GRADER_ERROR, log=traceback.format_exc()
         )
     return TestResult(plan.grade_id, plan.points, plan.points, Outcome.PASSED, "")
+
+
+def _hidden_failure(plan: TestPlan, failure: AssertionError) -> TestResult:
+    """A hidden check failed: the student reads that it did, never the hidden values."""
+    message = hidden.hidden_failure_message(failure)
+    return TestResult(plan.grade_id, plan.points, 0.0, Outcome.FAILED, message)
+
+
+_KERAS_DEFAULTS: dict[str, Any] = {}
+
+
+def _restore_keras_config(keras: Any) -> None:
+    """Put Keras's global settings back as this process found them, before every test.
+
+    A rebuilt model may call functions while it is built or run (``keras.config.set_epsilon``
+    as an activation); a checker process serves many students, so what one student's model
+    changed must not change the next student's result.
+    """
+    config = keras.config
+    if not _KERAS_DEFAULTS:
+        _KERAS_DEFAULTS.update(
+            epsilon=config.epsilon(),
+            floatx=config.floatx(),
+            image_data_format=config.image_data_format(),
+            dtype_policy=config.dtype_policy().name,
+        )
+    config.set_epsilon(_KERAS_DEFAULTS["epsilon"])
+    config.set_floatx(_KERAS_DEFAULTS["floatx"])
+    config.set_image_data_format(_KERAS_DEFAULTS["image_data_format"])
+    config.set_dtype_policy(_KERAS_DEFAULTS["dtype_policy"])
 
 
 def _compiled(source: str, filename: str):

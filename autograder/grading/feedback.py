@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from autograder.drawing import is_safe_svg
 from autograder.grading.escape import file_key, for_html
 from autograder.grading.results import SubmissionResult, TestResult
 
@@ -45,6 +46,10 @@ STATUS_EXPLANATIONS = {
     ),
 }
 HUMAN_REVIEW = "A teacher will look at this submission by hand before the grade is final."
+GRAPH_CAPTION = (
+    "Your model as a graph of layer calls. Red: the layers and connections this test is "
+    "about; dashed: a connection the task needs that your model does not have."
+)
 
 OUTCOME_LABELS = {
     "passed": "passed",
@@ -235,8 +240,17 @@ def _test_section(test: TestResult) -> str:
         parts.append(f"<p class='why'>{esc(explanation)}</p>")
     if message:
         parts.append(f"<pre>{esc(message)}</pre>")
+    parts.append(_graph_figure(test))
     parts.append("</section>")
     return "\n".join(parts)
+
+
+def _graph_figure(test: TestResult) -> str:
+    """The student's graph with the failing check's marks, when the checker could draw it."""
+    if test.outcome != "failed" or not is_safe_svg(test.figure):
+        return ""
+    caption = f"<figcaption>{esc(GRAPH_CAPTION)}</figcaption>"
+    return f"<figure class='graph'>{test.figure}{caption}</figure>"
 
 
 def esc(text: object) -> str:
@@ -289,6 +303,9 @@ section.test.failed { border-left: 5px solid #c9302c; }
 section.test.not_run, section.test.error { border-left: 5px solid #999; }
 code.gid { font-size: .8rem; color: #777; font-weight: normal; }
 .why { color: #555; }
+figure.graph { margin: .6rem 0; overflow-x: auto; }
+figure.graph svg { max-width: 100%; height: auto; }
+figcaption { color: #555; font-size: .85rem; }
 pre { background: #f6f8fa; padding: .7rem; border-radius: .3rem; white-space: pre-wrap;
       word-break: break-word; font-size: .9rem; }
 """

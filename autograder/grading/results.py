@@ -87,6 +87,7 @@ class TestResult:
     message: str = ""  # what the student reads: never a test's source
     notebook: str = ""  # which notebook of the assignment holds the test ("" for the only one)
     log: str = ""  # for the instructor only: the grader's own traceback, never shown to students
+    figure: str = ""  # an inline SVG of the student's graph with the failing check's marks
 
     def __post_init__(self) -> None:
         self.outcome = Outcome(self.outcome)
