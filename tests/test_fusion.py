@@ -88,3 +88,23 @@ def test_merge_inside_one_branch_is_no_fusion():
     model = keras.Model([image, meta], [layers.Dense(1)(twin), layers.Dense(1)(meta)])
     with pytest.raises(CheckFailure, match="(?s)never merged: `image` reaches .* `meta` reaches"):
         check_multi_input_fusion(model)
+
+
+# -- marks: where the picture points --------------------------------------------------------------
+
+
+def test_unused_input_is_marked():
+    with pytest.raises(CheckFailure) as e:
+        check_multi_input_fusion(image_and_meta(use_meta=False))
+    assert e.value.marks.calls == ("meta",) and e.value.marks.note == "the unused input"
+
+
+def test_input_left_out_of_the_merge_is_marked_with_its_missing_connection():
+    a, b, c = (keras.Input((2,), name=n) for n in "abc")
+    ab = layers.Concatenate()([layers.Dense(2)(a), layers.Dense(2)(b)])
+    model = keras.Model([a, b, c], [layers.Dense(1)(ab), layers.Dense(1)(c)])
+    with pytest.raises(CheckFailure) as e:
+        check_multi_input_fusion(model)
+    marks = e.value.marks
+    assert marks.calls[0] == "c" and marks.graph.calls[marks.calls[1]].class_name == "Concatenate"
+    assert marks.missing_edges == (("c", marks.calls[1]),)

@@ -92,3 +92,23 @@ def test_head_without_its_own_layer_fails():
     model = keras.Model(inputs, {"main": main, "logit": logit})
     with pytest.raises(CheckFailure, match="output `main` has 0; it leaves the trunk at Dense"):
         check_output_branches(model)
+
+
+# -- marks: where the picture points --------------------------------------------------------------
+
+
+def test_chained_heads_mark_the_path_between_the_outputs():
+    with pytest.raises(CheckFailure) as e:
+        check_output_branches(two_heads(head_on="category"))
+    marks, graph = e.value.marks, e.value.marks.graph
+    assert marks.calls == (graph.output_named("category").call, graph.output_named("footwear").call)
+    assert marks.edges == (marks.calls,)
+
+
+def test_head_off_the_wrong_layer_marks_where_it_leaves():
+    with pytest.raises(CheckFailure) as e:
+        check_output_branches(two_heads(head_on="flatten"), **TRUNK)
+    marks, graph = e.value.marks, e.value.marks.graph
+    assert [graph.calls[c].class_name for c in marks.calls] == ["Flatten", "Dense"]
+    named = graph.outputs[[o.call for o in graph.outputs].index(marks.calls[1])].name
+    assert f"output `{named}` branches off at Flatten" in str(e.value)

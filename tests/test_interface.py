@@ -15,7 +15,7 @@ import keras
 import pytest
 from keras import layers, ops
 
-from autograder.checks.activations import check_output_activations
+from autograder.checks.activations import check_output_activations, is_activation
 from autograder.checks.interface import (
     check_inputs,
     check_model_kind,
@@ -207,6 +207,24 @@ def test_one_activation_string_applies_to_every_output():
     assert check_output_activations(sequential_classifier(), "softmax") == {"category": "softmax"}
     check_output_activations(regression_model(), {"price": "linear"})
     check_output_activations(regression_model(), "None")
+
+
+def test_output_with_the_wrong_activation_is_marked():
+    model = image_meta_model(footwear_activation="softmax")
+    with pytest.raises(CheckFailure) as e:
+        check_output_activations(model, HEAD_ACTIVATIONS)
+    marks = e.value.marks
+    assert marks.calls == (marks.graph.output_named("is_footwear").call,)
+    assert marks.note == "the output with the wrong activation"
+
+
+def test_log_softmax_layer_is_one_activation_for_every_check():
+    """One table: the layer that content and residual checks see is the one outputs end in."""
+    inputs = keras.Input((4,))
+    model = keras.Model(inputs, ops.log_softmax(layers.Dense(3)(inputs)))
+    graph = graph_of(model)
+    assert is_activation(graph, graph.outputs[0].call)
+    assert check_output_activations(graph, "log_softmax") == {graph.outputs[0].name: "log_softmax"}
 
 
 def test_param_counts_pass_and_are_returned():

@@ -7,6 +7,7 @@ from keras import layers, ops
 
 from autograder.checks import (
     check_multi_input_fusion,
+    check_no_lambda,
     check_output_branches,
     check_shared_layers,
     check_shared_tower,
@@ -181,3 +182,54 @@ def test_capstone_with_two_encoders_fails_only_the_sharing_check():
     check_output_branches(graph, ("category", "is_footwear"))
     with pytest.raises(CheckFailure, match="different layers \\(identical structure"):
         check_shared_tower(graph, inputs=("front", "back"))
+
+
+# -- marks: the layers that should be shared ------------------------------------------------------
+
+
+def test_copied_tower_marks_every_copy():
+    with pytest.raises(CheckFailure) as e:
+        check_shared_tower(siamese("copied"))
+    marks, graph = e.value.marks, e.value.marks.graph
+    assert sorted(graph.calls[c].class_name for c in marks.calls) == ["Dense"] * 4
+    assert len({graph.calls[c].layer for c in marks.calls}) == 4  # four layer objects
+
+
+def test_half_shared_tower_marks_only_the_unshared_layers():
+    with pytest.raises(CheckFailure) as e:
+        check_shared_tower(siamese("half"))
+    marks, graph = e.value.marks, e.value.marks.graph
+    assert [graph.describe(c) for c in marks.calls] == ["Dense (None, 4)"] * 2
+
+
+def test_copied_layers_mark_the_first_call_of_each_copy():
+    with pytest.raises(CheckFailure) as e:
+        check_shared_layers(siamese("copied"))
+    marks = e.value.marks
+    assert len(marks.calls) == 4 and marks.note == "layers that should be one shared layer"
+
+
+# -- the distance: keras.ops, not a Lambda --------------------------------------------------------
+
+
+def lambda_distance(written_in="ops"):
+    left, right = keras.Input((6,), name="left"), keras.Input((6,), name="right")
+    tower = tower_model()
+    a, b = tower(left), tower(right)
+    if written_in == "lambda":
+        distance = layers.Lambda(lambda t: ops.norm(t[0] - t[1], axis=1, keepdims=True))([a, b])
+    else:
+        distance = ops.norm(a - b, axis=1, keepdims=True)
+    return keras.Model({"left": left, "right": right}, {"distance": distance})
+
+
+def test_distance_with_keras_ops_passes():
+    check_no_lambda(lambda_distance())
+    check_shared_tower(lambda_distance())
+
+
+def test_distance_written_in_a_lambda_fails():
+    with pytest.raises(CheckFailure, match="the distance written in a Lambda layer") as e:
+        check_no_lambda(lambda_distance("lambda"))
+    marks = e.value.marks
+    assert [marks.graph.calls[c].class_name for c in marks.calls] == ["Lambda"]
