@@ -30,7 +30,7 @@ from pathlib import Path, PurePosixPath
 from distributed import Client, Future, KilledWorker
 
 from autograder.grading import checker, intake, pipeline, sandbox
-from autograder.grading.results import Outcome, Status, SubmissionResult, TestResult
+from autograder.grading.results import Status, SubmissionResult, TestResult
 
 RETRIES = 2  # an error raised on a worker (say, its disk filled up) is tried again elsewhere
 CONNECT_SECONDS = 30
@@ -86,15 +86,9 @@ def _settle(local: cf.Future, remote: Future, task: pipeline.Assignment, student
 def lost_submission(task: pipeline.Assignment, student: str, why: str) -> SubmissionResult:
     """The row of a submission whose workers kept dying: a human looks, the next run retries."""
     tests = [
-        TestResult(
-            p.grade_id,
-            p.points,
-            0.0,
-            Outcome.ERROR,
-            "the grader failed on this submission; an instructor will look",
-            log=why[:2000],
-        )
-        for p in task.plans
+        test
+        for notebook in task.notebooks
+        for test in pipeline.grader_failed(notebook.plans, why[:2000], notebook.name)
     ]
     note = "every Dask worker that tried to grade this submission died; grade it again or by hand"
     return SubmissionResult(student, task.name, Status.CRASHED, tests, [note])

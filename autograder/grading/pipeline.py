@@ -294,20 +294,19 @@ class CheckPool:
         except cf.process.BrokenProcessPool:
             with self.lock:
                 self.pool = self._new_pool()
-            return [
-                TestResult(
-                    p.grade_id,
-                    p.points,
-                    0.0,
-                    Outcome.ERROR,
-                    "the grader failed on this submission; an instructor will look",
-                    log="a checker process died while checking this submission",
-                )
-                for p in task.plans
-            ]
+            return grader_failed(task.plans, "a checker process died checking this submission")
 
     def close(self) -> None:
         self.pool.shutdown(cancel_futures=True)
+
+
+def grader_failed(plans: list[TestPlan], log: str, notebook: str = "") -> list[TestResult]:
+    """Every test of PLANS as an error a human must look at: the grader failed, not the student."""
+    message = "the grader failed on this submission; an instructor will look"
+    return [
+        TestResult(p.grade_id, p.points, 0.0, Outcome.ERROR, message, notebook, log=log)
+        for p in plans
+    ]
 
 
 # -- a class --------------------------------------------------------------------------------------
