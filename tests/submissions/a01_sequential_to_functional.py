@@ -1,5 +1,6 @@
 """Submissions for 01_sequential_to_functional: the mistakes of a first Functional model, and
-right answers written with .add(), layers created before they are called, and keyword arguments."""
+right answers of other designs (a deeper stack built with .add(), a Reshape and a separate
+softmax built in a loop) and other styles (a layer found by looping, another optimizer)."""
 
 from tests.submissions import RightSubmission, WrongSubmission
 
@@ -90,6 +91,32 @@ def train_classifier(model, x, y, epochs):
     return model
 '''
 
+HIDDEN_UNITS_IGNORED = """
+def build_sequential_classifier(hidden_units=128, num_classes=10):
+    return keras.Sequential([
+        keras.Input(shape=(28, 28), name="image"),
+        layers.Flatten(),
+        layers.Dense(128, activation="relu", name="hidden"),
+        layers.Dense(num_classes, activation="softmax", name="label"),
+    ])
+"""
+
+TOO_BIG = """
+def build_sequential_classifier(hidden_units=128, num_classes=10):
+    return keras.Sequential([
+        keras.Input(shape=(28, 28), name="image"),
+        layers.Flatten(),
+        layers.Dense(512, activation="relu"),
+        layers.Dense(hidden_units, activation="relu", name="hidden"),
+        layers.Dense(num_classes, activation="softmax", name="label"),
+    ])
+"""
+
+EXTRACTOR_TAKES_LAYER_BEFORE_OUTPUT = """
+def build_feature_extractor(model, layer_name):
+    return keras.Model(model.inputs, model.layers[-2].output)
+"""
+
 WRONG_SUBMISSIONS = [
     WrongSubmission(
         name="functional_built_as_stack",
@@ -101,23 +128,19 @@ WRONG_SUBMISSIONS = [
         name="logits_output",
         why="the Functional build forgets the softmax, so its output layer differs from the stack",
         replace={"build_functional_classifier": LOGITS_OUTPUT},
-        loses={
-            "test_functional_classifier": "a linear output gives logits",
-            "test_same_network": "activation softmax expected, found linear",
-        },
+        loses={"test_functional_classifier": "a linear output gives logits"},
     ),
     WrongSubmission(
         name="sigmoid_hidden",
         why="the hidden layer differs between the builds; totals and interface agree",
         replace={"build_functional_classifier": SIGMOID_HIDDEN},
-        loses={"test_same_network": "activation relu expected, found sigmoid"},
+        loses={"test_functional_classifier": "activation relu expected, found sigmoid"},
     ),
     WrongSubmission(
         name="ten_classes_written_in",
         why="num_classes is ignored: the example's 10 passes the visible test only",
         replace={"build_functional_classifier": TEN_CLASSES_WRITTEN_IN},
         loses={"test_functional_classifier": "(None, 4)"},
-        also_zero=("test_same_network", "test_feature_extractor"),
     ),
     WrongSubmission(
         name="linear_hidden_in_both",
@@ -126,13 +149,27 @@ WRONG_SUBMISSIONS = [
             "build_sequential_classifier": LINEAR_HIDDEN_IN_BOTH_STACK,
             "build_functional_classifier": LINEAR_HIDDEN_IN_BOTH_GRAPH,
         },
-        loses={"test_sequential_classifier": "activation relu expected, found linear"},
+        loses={"test_sequential_classifier": "the layer `hidden` is linear"},
     ),
     WrongSubmission(
         name="unnamed_output_layer",
         why="the stack's last layer keeps its automatic name, so there is no output `label`",
         replace={"build_sequential_classifier": UNNAMED_OUTPUT_LAYER},
         loses={"test_sequential_classifier": "missing `label`"},
+    ),
+    WrongSubmission(
+        name="hidden_units_ignored",
+        why="the hidden layer's width is written in, so `hidden_units` changes nothing",
+        replace={"build_sequential_classifier": HIDDEN_UNITS_IGNORED},
+        loses={"test_sequential_classifier": "with `hidden_units` outputs"},
+        also_zero=("test_functional_classifier", "test_feature_extractor"),
+    ),
+    WrongSubmission(
+        name="too_big",
+        why="a 512-unit layer before `hidden` breaks the size limit the task sets",
+        replace={"build_sequential_classifier": TOO_BIG},
+        loses={"test_sequential_classifier": "at most 200,000 parameters"},
+        also_zero=("test_functional_classifier",),
     ),
     WrongSubmission(
         name="extractor_from_model_input",
@@ -145,6 +182,13 @@ WRONG_SUBMISSIONS = [
         why="the extractor is a fresh network of the right shape, not the classifier's layers",
         replace={"build_feature_extractor": EXTRACTOR_WITH_NEW_LAYERS},
         loses={"test_feature_extractor": "the extractor's weights are not the classifier's"},
+    ),
+    WrongSubmission(
+        name="extractor_takes_layer_before_output",
+        why="the extractor ignores `layer_name` and stops one layer before the output, which "
+        "happens to be `hidden` in the student's own classifier",
+        replace={"build_feature_extractor": EXTRACTOR_TAKES_LAYER_BEFORE_OUTPUT},
+        loses={"test_feature_extractor": "`first`"},
     ),
     WrongSubmission(
         name="one_hot_loss",
@@ -160,25 +204,48 @@ WRONG_SUBMISSIONS = [
     ),
 ]
 
-STACK_BY_ADD = """
+DEEPER_STACK_BY_ADD = """
 def build_sequential_classifier(hidden_units=128, num_classes=10):
     model = keras.Sequential(name="stack")
     model.add(keras.Input(shape=(28, 28), name="image"))
     model.add(layers.Flatten())
+    model.add(layers.Dense(96, activation="relu"))
+    model.add(layers.Dropout(0.2))
     model.add(layers.Dense(hidden_units, activation="relu", name="hidden"))
     model.add(layers.Dense(num_classes, activation="softmax", name="label"))
     return model
 """
 
-GRAPH_FROM_LAYERS_MADE_FIRST = """
+DEEPER_GRAPH = """
 def build_functional_classifier(hidden_units=128, num_classes=10):
-    flatten = layers.Flatten()
-    hidden = layers.Dense(hidden_units, activation="relu", name="hidden")
-    label = layers.Dense(num_classes, activation="softmax", name="label")
+    image = keras.Input(shape=(28, 28), name="image")
+    x = layers.Flatten()(image)
+    x = layers.Dense(96, activation="relu")(x)
+    x = layers.Dropout(0.2)(x)
+    x = layers.Dense(hidden_units, activation="relu", name="hidden")(x)
+    return keras.Model(image, layers.Dense(num_classes, activation="softmax", name="label")(x))
+"""
 
+RESHAPE_STACK = """
+def classifier_layers(hidden_units, num_classes):
+    return [
+        layers.Reshape((28 * 28,)),
+        layers.Dense(hidden_units, activation="gelu", name="hidden"),
+        layers.Dense(num_classes, name="scores"),
+        layers.Activation("softmax", name="label"),
+    ]
+
+
+def build_sequential_classifier(hidden_units=128, num_classes=10):
+    image = keras.Input(shape=(28, 28), name="image")
+    return keras.Sequential([image] + classifier_layers(hidden_units, num_classes))
+"""
+
+RESHAPE_GRAPH_IN_A_LOOP = """
+def build_functional_classifier(hidden_units=128, num_classes=10):
     image = keras.Input(shape=(28, 28), name="image")
     x = image
-    for layer in (flatten, hidden, label):
+    for layer in classifier_layers(hidden_units, num_classes):
         x = layer(x)
     return keras.Model(inputs=image, outputs=x)
 """
@@ -189,35 +256,39 @@ def build_feature_extractor(model, layer_name):
     return keras.Model(inputs=model.inputs, outputs=chosen.output)
 """
 
-TRAINER_WITH_OBJECTS = """
+TRAINER_WITH_RMSPROP = """
 def train_classifier(model, x, y, epochs):
-    model.compile(
-        optimizer=keras.optimizers.Adam(learning_rate=1e-3),
-        loss=keras.losses.SparseCategoricalCrossentropy(),
-        metrics=["accuracy"],
-    )
-    history = model.fit(x=x, y=y, batch_size=64, epochs=epochs, verbose=0)
+    model.compile("rmsprop", "sparse_categorical_crossentropy", metrics=["accuracy"])
+    history = model.fit(x=x, y=y, batch_size=32, epochs=epochs, verbose=0)
     return history
 """
 
 RIGHT_SUBMISSIONS = [
     RightSubmission(
-        name="stack_by_add",
-        why="the Sequential model starts empty and receives its input and layers with .add()",
-        replace={"build_sequential_classifier": STACK_BY_ADD},
+        name="deeper_stack_by_add",
+        why="another design: an extra layer and a Dropout before `hidden`; the stack is built "
+        "with .add(), the graph one call per line",
+        replace={
+            "build_sequential_classifier": DEEPER_STACK_BY_ADD,
+            "build_functional_classifier": DEEPER_GRAPH,
+        },
     ),
     RightSubmission(
-        name="graph_from_layers_made_first",
-        why="the layers are created first and called in a loop; keras.Model gets keywords",
-        replace={"build_functional_classifier": GRAPH_FROM_LAYERS_MADE_FIRST},
+        name="reshape_and_separate_softmax",
+        why="another design: Reshape instead of Flatten, gelu, the softmax as a layer of its "
+        "own; both builds call one helper that lists the layers, the graph in a loop",
+        replace={
+            "build_sequential_classifier": RESHAPE_STACK,
+            "build_functional_classifier": RESHAPE_GRAPH_IN_A_LOOP,
+        },
     ),
     RightSubmission(
-        name="lookup_and_objects",
-        why="the extractor finds the layer by looping over model.layers; the trainer compiles "
-        "with optimizer and loss objects and passes fit keywords",
+        name="lookup_and_rmsprop",
+        why="the extractor finds the layer by looping over model.layers; the trainer passes "
+        "compile's arguments by position, another optimizer and batch size",
         replace={
             "build_feature_extractor": EXTRACTOR_BY_LOOKUP,
-            "train_classifier": TRAINER_WITH_OBJECTS,
+            "train_classifier": TRAINER_WITH_RMSPROP,
         },
     ),
 ]
