@@ -10,7 +10,7 @@ Contract others build on:
   ``course_data`` lists the folders the sandbox shows read-only beside the workspace; the
   pipeline fills it from the course (``Course.sandbox_data``), never from this package's place.
 - ``Settings(limits, workers, use_sandbox, checker_memory_bytes, max_file_bytes,
-  max_zip_bytes, out_folder, progress)``; ``DEFAULT`` holds the defaults;
+  max_zip_bytes, out_folder, progress, warm)``; ``DEFAULT`` holds the defaults;
   ``Settings.worker_count`` resolves ``workers=None`` to one per core.
 """
 
@@ -55,6 +55,7 @@ class Settings:
     max_zip_bytes: int = 200 * MiB  # a zip of submissions must unpack to less
     out_folder: str = "out"  # results go to COURSE/out/ASSIGNMENT unless told otherwise
     progress: bool = True  # a progress bar while grading a class
+    warm: bool = True  # fork notebooks from one warm sandboxed server (grading/warm.py)
 
     @property
     def worker_count(self) -> int:

@@ -20,6 +20,7 @@ import psutil
 import pytest
 
 from autograder.grading import sandbox, warm
+from autograder.grading.pipeline import grade_class
 from autograder.settings import Limits
 
 pytestmark = pytest.mark.skipif(
@@ -353,3 +354,83 @@ def test_children_run_side_by_side_and_fit_models(zygote, work_root):
         thread.join()
     assert [r.returncode for r in results] == [0, 0, 0]
     assert all(r.report()["loss"] > 0 for r in results)
+
+
+# -- the same grades, warm or cold ----------------------------------------------------------------
+
+
+def grade_both_ways(monkeypatch, tmp_path: Path, assignment: str, submissions: Path, **kwargs):
+    """Grade SUBMISSIONS twice, cold then warm: student -> ((status, scores), path), per way."""
+    paths: dict[str, list[str]] = {}
+    real_run = sandbox.run
+
+    def recording_run(workspace, *args, **kw):
+        outcome = real_run(workspace, *args, **kw)
+        paths.setdefault(Path(workspace).name, []).append(outcome.path)
+        return outcome
+
+    monkeypatch.setattr(sandbox, "run", recording_run)
+    graded = {}
+    for way in ("cold", "warm"):
+        results = grade_class(
+            assignment,
+            submissions,
+            tmp_path / way,
+            warm_start=way == "warm",
+            progress=False,
+            **kwargs,
+        )
+        graded[way] = {
+            r.student_id: (
+                (str(r.status), {t.grade_id: t.score for t in r.tests}),
+                paths[r.student_id][-1],
+            )
+            for r in results
+        }
+    return graded
+
+
+def test_the_fixture_class_grades_the_same_warm_and_cold(monkeypatch, tmp_path):
+    from tests.test_grading_pipeline import ASSIGNMENT, FIXTURE, GOOD, LIMITS, notebook_with, save
+
+    subs = tmp_path / "submissions"
+    save(subs / "good", notebook_with(GOOD))
+    save(subs / "blank", notebook_with())
+    save(subs / "partial", notebook_with({"squares": GOOD["squares"]}))
+    save(subs / "syntax_error", notebook_with({**GOOD, "squares": "def squares(n)\n    return"}))
+    save(subs / "infinite_loop", notebook_with({**GOOD, "mean": "while True:\n    pass"}))
+    save(subs / "os_exit", notebook_with({**GOOD, "mean": "import os\nos._exit(0)"}))
+    hook = "get_ipython().events.register('pre_run_cell', lambda *a: None)\n"
+    save(subs / "hook", notebook_with({**GOOD, "squares": hook + GOOD["squares"]}))
+    graded = grade_both_ways(
+        monkeypatch, tmp_path, ASSIGNMENT, subs, limits=LIMITS, course_root=FIXTURE
+    )
+    cold = {s: grades for s, (grades, _) in graded["cold"].items()}
+    warm_ = {s: grades for s, (grades, _) in graded["warm"].items()}
+    assert warm_ == cold
+    assert {p for _, p in graded["cold"].values()} == {"cold"}
+    assert {p for _, p in graded["warm"].values()} == {"warm"}
+    assert cold["good"][1] == {"test_squares": 2.0, "test_mean": 3.0}
+    assert cold["infinite_loop"][0] == "timed_out" and cold["hook"][0] == "tampered"
+
+
+@pytest.mark.slow
+def test_assignment_01_grades_the_same_warm_and_cold(monkeypatch, tmp_path):
+    from autograder.samples import filled
+    from tests import notebooks
+    from tests.submissions import right_for, wrong_for
+
+    assignment = "01_sequential_to_functional"
+    repo = Path(__file__).resolve().parents[1]
+    source = notebooks.read(repo / "solutions" / assignment / f"{assignment}.ipynb")
+    subs = tmp_path / "submissions"
+    answers = {"solution": {}, **{a.name: a.replace for a in wrong_for(assignment)[:2]}}
+    answers[right_for(assignment)[0].name] = right_for(assignment)[0].replace
+    for name, replace_cells in answers.items():
+        (subs / name).mkdir(parents=True)
+        notebooks.write(filled(source, replace_cells), subs / name / f"{assignment}.ipynb")
+    graded = grade_both_ways(monkeypatch, tmp_path, assignment, subs)
+    cold = {s: grades for s, (grades, _) in graded["cold"].items()}
+    assert {s: grades for s, (grades, _) in graded["warm"].items()} == cold
+    assert {p for _, p in graded["warm"].values()} == {"warm"}
+    assert cold["solution"][0] == "graded" and all(cold["solution"][1].values())

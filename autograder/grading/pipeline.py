@@ -22,7 +22,7 @@ from typing import Protocol
 import nbformat
 
 from autograder.course_dir import Course
-from autograder.grading import checker, intake, sandbox
+from autograder.grading import checker, intake, sandbox, warm
 from autograder.grading.plan import TestPlan, defined_names, split_test_cell
 from autograder.grading.results import Outcome, RunEnd, Status, SubmissionResult, TestResult
 
@@ -120,6 +120,7 @@ def grade_submission(
     limits: sandbox.Limits,
     use_sandbox: bool | None,
     check_pool: CheckPool,
+    zygote: warm.Zygote | None = None,
 ) -> SubmissionResult:
     """Grade every notebook of one student's submission; one result for the whole of it."""
     one = len(task.notebooks) == 1
@@ -132,6 +133,7 @@ def grade_submission(
             limits,
             use_sandbox,
             check_pool,
+            zygote,
         )
         for notebook in task.notebooks
     ]
@@ -164,6 +166,7 @@ def _grade_notebook(
     limits: sandbox.Limits,
     use_sandbox: bool | None,
     check_pool: CheckPool,
+    zygote: warm.Zygote | None = None,
 ) -> SubmissionResult:
     if taken.status != "ok":
         return _ungraded(task, notebook, taken)
@@ -172,7 +175,7 @@ def _grade_notebook(
     job, tamper = intake.build_job(taken, notebook.source, notebook.plans)
     intake.write_job(job, workspace)
     names = [cell.get("name", "") for cell in job["cells"]]
-    outcome = sandbox.run(workspace, limits, use_sandbox, names)
+    outcome = sandbox.run(workspace, limits, use_sandbox, names, zygote)
     stopped = "" if outcome.status == "finished" else f"not run: {outcome.reason}"
     tests = _in_notebook(check_pool.check(workspace, notebook, stopped), notebook)
     tamper += checker.log_anomalies(workspace) + _driver_tampering(workspace)
@@ -322,6 +325,7 @@ def grade_class(
     course_root: Course | Path | None = None,
     progress: bool = True,
     scheduler: str | None = None,
+    warm_start: bool = True,
 ) -> list[SubmissionResult]:
     """Grade every submission of ASSIGNMENT; on SCHEDULER's Dask cluster when one is given."""
     task = Assignment.load(assignment, course_root)
@@ -339,7 +343,7 @@ def grade_class(
 
         runner: Runner = DaskRunner(scheduler, task, limits, use_sandbox)
     else:
-        runner = LocalRunner(task, out_dir / "work", workers, limits, use_sandbox)
+        runner = LocalRunner(task, out_dir / "work", workers, limits, use_sandbox, warm_start)
     try:
         futures = {runner.submit(student, folders[student]): student for student in todo}
         for future in cf.as_completed(futures):
@@ -377,9 +381,11 @@ class LocalRunner:
         workers: int,
         limits: sandbox.Limits,
         use_sandbox: bool | None,
+        use_warm: bool = True,
     ) -> None:
         self.task, self.work_dir = task, work_dir
         self.limits, self.use_sandbox = limits, use_sandbox
+        self.zygote = _zygote(task, work_dir, limits, use_sandbox, use_warm)
         self.checks = CheckPool(workers, uses_keras="keras" in task.imports)
         self.threads = cf.ThreadPoolExecutor(workers)
 
@@ -393,11 +399,23 @@ class LocalRunner:
             self.limits,
             self.use_sandbox,
             self.checks,
+            self.zygote,
         )
 
     def close(self) -> None:
         self.threads.shutdown(cancel_futures=True)  # after Ctrl-C, start nothing more
         self.checks.close()
+        if self.zygote is not None:
+            self.zygote.close()
+
+
+def _zygote(
+    task: Assignment, work_dir: Path, limits: sandbox.Limits, use_sandbox: bool | None, on: bool
+) -> warm.Zygote | None:
+    """One warm server for the run, started first so its import overlaps the checkers'."""
+    if not on or use_sandbox is False or not warm.Zygote.usable():
+        return None
+    return warm.Zygote(work_dir, limits, preload="keras" in task.imports)
 
 
 def _safely(future: cf.Future, task: Assignment, student: str) -> SubmissionResult:

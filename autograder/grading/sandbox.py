@@ -29,6 +29,7 @@ from pathlib import Path
 
 import psutil
 
+from autograder.grading import warm
 from autograder.grading.channel import ChannelReader
 from autograder.settings import DEFAULT_LIMITS, Limits
 
@@ -50,6 +51,7 @@ class Outcome:
     returncode: int | None = None
     raw_output: str = ""
     events: list[dict] = field(default_factory=list)
+    path: str = "cold"  # "warm": forked from a zygote (warm.py); "cold: why" when it could not
 
 
 def sandbox_available() -> bool:
@@ -61,8 +63,12 @@ def run(
     limits: Limits | None = None,
     use_sandbox: bool | None = None,
     cell_names: list[str] | None = None,
+    zygote: warm.Zygote | None = None,
 ) -> Outcome:
     """Run the job in WORKSPACE; CELL_NAMES say in messages which cell hit a time limit.
+
+    With a ZYGOTE (warm.py) the driver is forked from it, already warm, behind the same fence;
+    without one, or when it cannot take the run, a fresh sandbox starts (the cold path).
 
     WORKSPACE holds ``job.json`` and the student's ``files/``; it becomes the grader's record
     of the run: the job and the files are gone afterwards, and only what the channel
@@ -79,7 +85,9 @@ def run(
     with sandbox_user(sandboxed) as uid, _scratch(workspace, sandboxed) as scratch:
         if uid is not None:
             _hand_over(workspace / "files", uid)
-        outcome = _run_driver(workspace, scratch, job, kinds, limits, sandboxed, uid, cell_names)
+        outcome = _run_driver(
+            workspace, scratch, job, kinds, limits, sandboxed, uid, cell_names, zygote
+        )
     shutil.rmtree(workspace / "files", ignore_errors=True)
     return outcome
 
@@ -93,20 +101,10 @@ def _run_driver(
     sandboxed: bool,
     uid: int | None,
     cell_names: list[str] | None,
+    zygote: warm.Zygote | None = None,
 ) -> Outcome:
-    read_fd, write_fd = os.pipe()
-    command = rlimit_prefix(limits, uid) + _command(workspace, scratch, sandboxed, uid, limits)
     started = time.time()
-    proc = subprocess.Popen(
-        command,
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        pass_fds=(write_fd,),
-        env=_environment(scratch, write_fd),
-        start_new_session=True,  # no preexec_fn: it is unsafe while other threads run
-    )
-    os.close(write_fd)
+    proc, read_fd, path = _start(workspace, scratch, limits, sandboxed, uid, zygote)
     threading.Thread(target=_feed, args=(proc.stdin, job), daemon=True).start()
     output = _CappedReader(proc.stdout, limits.output_bytes)
     channel = ChannelReader(read_fd, kinds, workspace, limits.channel_bytes)
@@ -118,10 +116,43 @@ def _run_driver(
     outcome.seconds = time.time() - started
     outcome.returncode = proc.returncode
     outcome.raw_output = output.text()
+    outcome.path = path
     if outcome.status == "finished" and not channel.finished:
         outcome.status = "crashed"
         outcome.reason = _crash_reason(proc.returncode)
     return outcome
+
+
+def _start(
+    workspace: Path,
+    scratch: Path,
+    limits: Limits,
+    sandboxed: bool,
+    uid: int | None,
+    zygote: warm.Zygote | None,
+) -> tuple[subprocess.Popen | warm.WarmProcess, int, str]:
+    """The driver's process, the read end of its channel, and which path started it."""
+    path = "cold"
+    if zygote is not None and sandboxed and uid is not None:
+        env = _environment(scratch, warm.EVENTS_FD)
+        try:
+            proc = warm.start_driver(zygote, workspace, scratch, env, limits, uid)
+            return proc, proc.events_fd, "warm"
+        except (warm.WarmUnavailable, OSError) as exc:
+            path = f"cold: {exc}"[:300]
+    read_fd, write_fd = os.pipe()
+    command = rlimit_prefix(limits, uid) + _command(workspace, scratch, sandboxed, uid, limits)
+    proc = subprocess.Popen(
+        command,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        pass_fds=(write_fd,),
+        env=_environment(scratch, write_fd),
+        start_new_session=True,  # no preexec_fn: it is unsafe while other threads run
+    )
+    os.close(write_fd)
+    return proc, read_fd, path
 
 
 def _feed(stdin, job: bytes) -> None:

@@ -224,6 +224,25 @@ class WarmProcess:
         return self.returncode
 
 
+def start_driver(
+    zygote: Zygote, workspace: Path, scratch: Path, env: dict[str, str], limits: Limits, uid: int
+) -> WarmProcess:
+    """The driver on WORKSPACE as the cold path's bwrap would show it (``sandbox._command``)."""
+    from autograder.grading import sandbox
+
+    spec = ChildSpec(
+        args=[str(sandbox.SUBMISSION), str(scratch)],
+        env=env,
+        uid=uid,
+        rlimits=sandbox.rlimit_prefix(limits, uid),
+        binds=[(str(workspace / "files"), str(sandbox.SUBMISSION))],
+        scratch=[str(scratch), "/tmp", "/dev/shm"],
+        scratch_bytes=limits.disk_bytes,
+        cwd=str(scratch),
+    )
+    return zygote.start(spec)
+
+
 def _close(fds: list[int]) -> None:
     for fd in fds:
         os.close(fd)
