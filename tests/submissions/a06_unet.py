@@ -1,4 +1,4 @@
-"""Realistic wrong submissions and right answers in other styles for 06_unet."""
+"""Realistic wrong submissions and right answers in other designs for 06_unet."""
 
 from tests.submissions import RightSubmission, WrongSubmission
 
@@ -101,15 +101,23 @@ def build_unet(input_size=(32, 32, 1), n_filters=8, n_classes=1, depth=2):
     return keras.Model(image, mask)
 '''
 
-UNET_WITHOUT_BOTTOM_BLOCK = '''
+CONV_BLOCK_ONE_CONVOLUTION = '''
+def conv_block(x, n_filters, dropout=0.0, max_pooling=True):
+    skip = layers.Conv2D(n_filters, 3, padding="same", activation="relu")(x)
+    if dropout > 0:
+        skip = layers.Dropout(dropout)(skip)
+    next_layer = layers.MaxPooling2D(2)(skip) if max_pooling else skip
+    return next_layer, skip
+'''
+
+UNET_ALWAYS_TWO_LEVELS = '''
 def build_unet(input_size=(32, 32, 1), n_filters=8, n_classes=1, depth=2):
     image = keras.Input(input_size, name="image")
-    x, skips = image, []
-    for level in range(depth):
-        x, level_skip = conv_block(x, n_filters * 2**level)
-        skips.append(level_skip)
-    for level in reversed(range(depth)):
-        x = upsampling_block(x, skips[level], n_filters * 2**level)
+    x, top = conv_block(image, n_filters)
+    x, middle = conv_block(x, 2 * n_filters)
+    x, _ = conv_block(x, 4 * n_filters, max_pooling=False)
+    x = upsampling_block(x, middle, 2 * n_filters)
+    x = upsampling_block(x, top, n_filters)
     activation = "sigmoid" if n_classes == 1 else "softmax"
     mask = layers.Conv2D(n_classes, 1, activation=activation, name="mask")(x)
     return keras.Model(image, mask)
@@ -184,19 +192,26 @@ WRONG_SUBMISSIONS = [
     WrongSubmission(
         name="unet_same_width_every_level",
         replace={"build_unet": UNET_SAME_WIDTH_EVERY_LEVEL},
-        loses={"test_build_unet": "compared with the reference"},
+        loses={"test_build_unet": "doubles its width at each level down"},
         why="n_filters at every level instead of n_filters * 2**level: skips, shapes and output "
         "are right, the network is not",
     ),
     WrongSubmission(
-        name="unet_without_bottom_block",
-        replace={"build_unet": UNET_WITHOUT_BOTTOM_BLOCK},
-        loses={"test_build_unet": "compared with the reference"},
-        why="the bottom conv_block is left out: the decoder up-samples the last pooled tensor",
+        name="conv_block_one_convolution",
+        replace={"conv_block": CONV_BLOCK_ONE_CONVOLUTION},
+        loses={"test_conv_block": "at least two convolutions"},
+        why="one convolution per level: the shapes are right, the level sees too little",
+    ),
+    WrongSubmission(
+        name="unet_always_two_levels",
+        replace={"build_unet": UNET_ALWAYS_TWO_LEVELS},
+        loses={"test_build_unet": "levels"},
+        why="the two levels of the example written out: `depth` is ignored, so a deeper U-Net "
+        "has too few skips",
     ),
 ]
 
-# -- right answers in other styles ----------------------------------------------------------------
+# -- right answers in other designs ----------------------------------------------------------------
 
 CONV_BLOCK_LOOP_RELU_LAYERS = '''
 def conv_block(x, n_filters, dropout=0.0, max_pooling=True):
@@ -281,6 +296,27 @@ def iou(y_true, y_pred):
     return (intersection + eps) / (union + eps)
 '''
 
+STRIDED_DOWN_UPSAMPLING_UP = '''
+def conv_block(x, n_filters, dropout=0.0, max_pooling=True):
+    for kernel in (3, 3, 1):
+        x = layers.Conv2D(n_filters, kernel, padding="same", use_bias=False)(x)
+        x = layers.BatchNormalization()(x)
+        x = layers.Activation("relu")(x)
+    if dropout:
+        x = layers.Dropout(dropout)(x)
+    if not max_pooling:
+        return x, x
+    return layers.Conv2D(n_filters, 2, strides=2, activation="relu")(x), x
+'''
+
+UPSAMPLING2D_THEN_CONV = '''
+def upsampling_block(x, skip, n_filters):
+    x = layers.UpSampling2D(2, interpolation="bilinear")(x)
+    x = layers.Conv2D(n_filters, 2, padding="same", activation="relu")(x)
+    x = layers.Concatenate(axis=-1)([x, skip])
+    return layers.Conv2D(n_filters, 3, padding="same", activation="relu")(x)
+'''
+
 RIGHT_SUBMISSIONS = [
     RightSubmission(
         name="loops_relu_layers_and_concatenate_function",
@@ -304,5 +340,15 @@ RIGHT_SUBMISSIONS = [
         replace={"iou": IOU_SMOOTHED_FLAT},
         why="an IoU on masks flattened per image, the union as a pixel-wise maximum and an "
         "epsilon in numerator and denominator instead of ops.where",
+    ),
+    RightSubmission(
+        name="strided_down_bilinear_up_batchnorm",
+        replace={
+            "conv_block": STRIDED_DOWN_UPSAMPLING_UP,
+            "upsampling_block": UPSAMPLING2D_THEN_CONV,
+        },
+        why="another design of both blocks: three Conv-BN-ReLU per level and a strided 2x2 "
+        "convolution to go down; bilinear UpSampling2D plus a convolution to come back up, one "
+        "convolution after the merge",
     ),
 ]
