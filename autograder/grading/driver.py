@@ -110,6 +110,9 @@ def main(submission: str, scratch: str) -> int:
     values.trust_current_types()
     shell = InteractiveShell.instance(colors="NoColor")
     baseline = integrity_snapshot()
+    # Before any student code runs. A tuple the notebook cannot change; the comparison below
+    # is written out in main, whose running code no swap can reach.
+    own, tampering = tuple(_own_functions(values).items()), _tampering
     hooks = _hook_snapshot(shell)
     for index, cell in enumerate(job["cells"]):
         events.send(event="cell_start", index=index, t=time.time())
@@ -119,7 +122,11 @@ def main(submission: str, scratch: str) -> int:
             record = _run_probes(shell, cell, events.send_file, values)
         record.update(index=index, kind=cell["kind"], grade_id=cell.get("grade_id"))
         if cell["kind"] == "probe":
-            record["tampering"] = _tampering(baseline, hooks, shell)
+            record["tampering"] = tampering(baseline, hooks, shell) + [
+                f"patched the grader's {key}"
+                for key, (namespace, name, function, code) in own
+                if namespace.get(name) is not function or function.__code__ is not code
+            ]
         events.send(event="record", record=record)
         events.send(event="cell_end", index=index, t=time.time())
     events.send(event="done", t=time.time())
@@ -224,6 +231,22 @@ def _hook_snapshot(shell) -> dict[str, int]:
             if k in ("pre_run_cell", "pre_execute")
         },
     }
+
+
+def _own_functions(*modules) -> dict[str, tuple]:
+    """This driver's functions and the exporter's, with their code, as they were at start.
+
+    A notebook that reaches them (``gc.get_objects()``) could swap a detector's code for one
+    that finds nothing; the swap itself is then what is found.
+    """
+    found = {}
+    namespaces = [globals()] + [vars(module) for module in modules]  # IPython takes __main__
+    for namespace in namespaces:
+        owner = namespace["__name__"]
+        for name, value in namespace.items():
+            if _type(value).__name__ == "function" and value.__module__ == owner:
+                found[f"{owner}.{name}"] = (namespace, name, value, value.__code__)
+    return found
 
 
 def _tampering(baseline: dict, hooks: dict, shell) -> list[str]:
