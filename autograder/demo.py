@@ -13,11 +13,8 @@ import os
 import sys
 import time
 from collections.abc import Callable
-from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-
-REPO = Path(__file__).resolve().parents[1]
 
 
 def verdict(check: Callable[[], object]) -> str:
@@ -73,19 +70,32 @@ DEMO_ASSIGNMENTS = ("01_sequential_to_functional", "05_skip_connections_resnet")
 
 def class_demo(assignments: tuple[str, ...] = DEMO_ASSIGNMENTS) -> None:
     from autograder import cli
+    from autograder.course_dir import Course
     from autograder.samples import sample_class
 
-    ready = [a for a in assignments if (REPO / "solutions" / a).exists()]
+    course = Course.find()
+    ready = [a for a in assignments if course.notebooks(a)]
     if not ready:
-        print("(no assignments yet: nothing to grade)")
+        print(f"(no assignment {', '.join(assignments)} in {course.source_dir}: nothing to grade)")
         return
-    cli.main(["release", *ready])
+    cli.main(["--course", str(course.root), "release", *ready])
     for assignment in ready:
-        out = REPO / "out" / "demo" / assignment
-        students = sample_class(assignment, out / "submissions")
+        out = course.out_dir(assignment, "out/demo")
+        right, wrong = known_answers(assignment)
+        students = sample_class(assignment, out / "submissions", course, right, wrong)
         print(f"\n=== grading {len(students)} sample submissions of {assignment}")
-        cli.main(["grade", assignment, str(out / "submissions"), "--out", str(out),
-                  "--cell-timeout", "60", "--notebook-timeout", "300"])
+        cli.main(["--course", str(course.root), "grade", assignment, str(out / "submissions"),
+                  "--out", str(out), "--cell-timeout", "60", "--notebook-timeout", "300"])
+
+
+def known_answers(assignment: str) -> tuple[list, list]:
+    """This course's right answers in other styles and known mistakes, from its test suite
+    (absent when the package runs without the repository's tests)."""
+    try:
+        from tests import submissions
+    except ImportError:
+        return [], []
+    return submissions.right_for(assignment), submissions.wrong_for(assignment)
 
 
 def main() -> int:

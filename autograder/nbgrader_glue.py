@@ -3,6 +3,9 @@
 nbgrader creates its gradebook by running the ``alembic`` executable it finds on PATH, so every
 call puts this interpreter's ``bin/`` first. Assignments are released into a scratch course
 directory when we only want to compare, so a check never touches the real gradebook.
+
+Every function takes the course's root folder (default: the course found from the working
+directory, see :class:`autograder.course_dir.Course`) and reads its layout from there.
 """
 
 from __future__ import annotations
@@ -17,9 +20,11 @@ from pathlib import Path
 
 import nbformat
 
-REPO = Path(__file__).resolve().parents[1]
-SOURCE = "solutions"
-RELEASE = "assignments"
+from autograder.course_dir import CONFIG_FILE, DATA_FOLDER, Course
+
+
+def course_at(root: Path | None) -> Course:
+    return Course.find() if root is None else Course.at(root)
 
 
 def nbgrader_env() -> dict[str, str]:
@@ -41,42 +46,53 @@ def run_nbgrader(args: list[str], course_root: Path, timeout: float | None = Non
     return proc
 
 
-def assignment_names(root: Path = REPO) -> list[str]:
-    source = root / SOURCE
-    return sorted(p.name for p in source.iterdir() if p.is_dir() and any(p.glob("*.ipynb")))
+def assignment_names(root: Path | None = None) -> list[str]:
+    return course_at(root).assignments()
 
 
-def make_scratch_course(root: Path = REPO, into: Path | None = None) -> Path:
-    """A throwaway course directory with our config and sources, and a gradebook of its own."""
-    scratch = Path(into or tempfile.mkdtemp(prefix="course-"))
+def make_scratch_course(root: Path | None = None, into: Path | None = None) -> Path:
+    """A throwaway copy of the course (its config, sources, data) with a gradebook of its own.
+
+    The copy's config must keep its gradebook inside the copy: a ``db_url`` pointing elsewhere
+    is refused, so a scratch run can never write into the real gradebook.
+    """
+    course = course_at(root)
+    scratch = Path(into or tempfile.mkdtemp(prefix="course-")).resolve()
     scratch.mkdir(parents=True, exist_ok=True)
-    shutil.copy2(root / "nbgrader_config.py", scratch / "nbgrader_config.py")
+    if (course.root / CONFIG_FILE).is_file():
+        shutil.copy2(course.root / CONFIG_FILE, scratch / CONFIG_FILE)
+    source = course.source_dir.relative_to(course.root)
     shutil.copytree(
-        root / SOURCE,
-        scratch / SOURCE,
+        course.source_dir,
+        scratch / source,
         dirs_exist_ok=True,
         ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__"),
     )
-    data = root / "data"
-    if data.exists() and not (scratch / "data").exists():
-        (scratch / "data").symlink_to(data)
+    data = course.root / DATA_FOLDER
+    if data.exists() and not (scratch / DATA_FOLDER).exists():
+        (scratch / DATA_FOLDER).symlink_to(data)
+    copy = Course.at(scratch)
+    if copy.db_url.startswith("sqlite") and copy.db_url == course.db_url:
+        raise ValueError(f"the scratch copy of {course.root} would share its gradebook")
     return scratch
 
 
-def generate(assignment: str, course_root: Path = REPO) -> Path:
-    """Release one assignment from solutions/ into assignments/ of COURSE_ROOT."""
+def generate(assignment: str, course_root: Path | None = None) -> Path:
+    """Release one assignment (nbgrader generate_assignment); returns its release folder."""
+    course = course_at(course_root)
     run_nbgrader(
-        ["generate_assignment", assignment, "--force", "--CourseDirectory.root=."], course_root
+        ["generate_assignment", assignment, "--force", "--CourseDirectory.root=."], course.root
     )
-    return course_root / RELEASE / assignment
+    return course.release(assignment)
 
 
-def release_differences(assignment: str, root: Path = REPO) -> list[str]:
+def release_differences(assignment: str, root: Path | None = None) -> list[str]:
     """What differs between the committed release and one generated now (empty: in sync)."""
+    course = course_at(root)
     with tempfile.TemporaryDirectory(prefix="release-check-") as tmp:
-        scratch = make_scratch_course(root, Path(tmp))
+        scratch = make_scratch_course(course.root, Path(tmp))
         fresh = generate(assignment, scratch)
-        committed = root / RELEASE / assignment
+        committed = course.release(assignment)
         if not committed.exists():
             return [f"{committed} does not exist"]
         return _tree_differences(fresh, committed)
@@ -105,11 +121,18 @@ def _notebook_key(path: Path) -> list:
     return [(c.cell_type, c.source, c.get("metadata", {}).get("nbgrader")) for c in nb.cells]
 
 
-def submit(course_root: Path, assignment: str, student: str, nb: nbformat.NotebookNode) -> Path:
-    """Place a notebook where nbgrader expects a student's submission."""
-    folder = course_root / "submitted" / student / assignment
+def submit(
+    course_root: Path,
+    assignment: str,
+    student: str,
+    nb: nbformat.NotebookNode,
+    notebook: str | None = None,
+) -> Path:
+    """Place a notebook where nbgrader expects a student's submission (NOTEBOOK: its stem,
+    default: the assignment's name)."""
+    folder = course_at(course_root).submitted_dir / student / assignment
     folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"{assignment}.ipynb"
+    path = folder / f"{notebook or assignment}.ipynb"
     nbformat.write(nb, str(path))
     return path
 
@@ -122,7 +145,7 @@ def autograde(course_root: Path, assignment: str, timeout: float | None = None) 
     )
 
 
-def open_gradebook(course_root: Path = REPO):
+def open_gradebook(course_root: Path | None = None):
     """The course's gradebook, wherever its ``db_url`` says: sqlite or PostgreSQL.
 
     The course id goes with it: PostgreSQL enforces that an assignment's course exists (sqlite
@@ -130,9 +153,7 @@ def open_gradebook(course_root: Path = REPO):
     """
     from nbgrader.api import Gradebook
 
-    from autograder.course_dir import Course
-
-    course = Course.at(course_root)
+    course = course_at(course_root)
     if not course.db_url.startswith("sqlite") and not course.course_id:
         raise ValueError(
             f"the gradebook at {course.db_url} needs a course id: set "

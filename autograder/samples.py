@@ -1,20 +1,24 @@
 """A small sample class, generated from the solutions so it never drifts from them.
 
 Each student starts from the released notebook (what a student really receives) and fills the
-answer cells: with the instructor's answers, with a right answer written another way, with one
-of the realistic mistakes the test suite already knows (``tests/submissions``), or with a
-fault a grader must survive (a syntax error, a cell that never ends, a crash, tampering).
+answer cells: with the instructor's answers, with right answers written another way and
+realistic mistakes (KNOWN answers the caller passes in: this course's demo takes them from its
+test suite, ``tests/submissions``), or with a fault a grader must survive (a syntax error, a
+cell that never ends, a crash, tampering).
 """
 
 from __future__ import annotations
 
 import re
 import shutil
+from collections.abc import Sequence
 from pathlib import Path
+from typing import Protocol
 
 import nbformat
 
-REPO = Path(__file__).resolve().parents[1]
+from autograder.course_dir import Course
+
 SOLUTION = re.compile(r"[ \t]*### BEGIN SOLUTION\n(.*?)[ \t]*### END SOLUTION\n?", re.S)
 
 FAULTS = {
@@ -23,6 +27,13 @@ FAULTS = {
     "kernel_crash": "import os\nos._exit(1)\n",
     "tampering": "get_ipython().input_transformers_post.append(lambda lines: ['pass\\n'])\n",
 }
+
+
+class KnownAnswer(Protocol):
+    """A student's answer known to score something: a name and the answer cells it replaces."""
+
+    name: str
+    replace: dict[str, str]  # answer cell grade_id -> source
 
 
 def answers(source: nbformat.NotebookNode) -> dict[str, str]:
@@ -53,31 +64,37 @@ def filled(notebook: nbformat.NotebookNode, replace: dict[str, str]) -> nbformat
     return nb
 
 
-def sample_class(assignment: str, into: Path, root: Path = REPO) -> list[str]:
-    """Write one folder per sample student under INTO; return the student ids."""
-    source = nbformat.read(str(root / "solutions" / assignment / f"{assignment}.ipynb"), 4)
-    release = nbformat.read(str(root / "assignments" / assignment / f"{assignment}.ipynb"), 4)
-    right = answers(source)
-    first, last = next(iter(right)), list(right)[-1]
-    students = {"ada_correct": filled(release, right), "bob_blank": release}
-    for i, other in enumerate(_known_answers(assignment, "right_for")[:2]):
-        students[f"correct_{i + 1}_{other.name}"] = filled(release, {**right, **other.replace})
-    for i, wrong in enumerate(_known_answers(assignment, "wrong_for")[:2]):
-        students[f"partial_{i + 1}_{wrong.name}"] = filled(release, {**right, **wrong.replace})
+def sample_class(
+    assignment: str,
+    into: Path,
+    course: Course,
+    right: Sequence[KnownAnswer] = (),
+    wrong: Sequence[KnownAnswer] = (),
+) -> list[str]:
+    """Write one folder per sample student under INTO; return the student ids.
+
+    RIGHT and WRONG are known answers in other styles and known mistakes (two of each are
+    used). The assignment's first notebook is the one filled in.
+    """
+    notebook = course.require(assignment)[0]
+    source = nbformat.read(str(course.source_notebook(assignment, notebook)), 4)
+    release = nbformat.read(str(course.release_notebook(assignment, notebook)), 4)
+    right_answers = answers(source)
+    first, last = next(iter(right_answers)), list(right_answers)[-1]
+    students = {"ada_correct": filled(release, right_answers), "bob_blank": release}
+    for i, other in enumerate(right[:2]):
+        students[f"correct_{i + 1}_{other.name}"] = filled(
+            release, {**right_answers, **other.replace}
+        )
+    for i, mistake in enumerate(wrong[:2]):
+        students[f"partial_{i + 1}_{mistake.name}"] = filled(
+            release, {**right_answers, **mistake.replace}
+        )
     for name, code in FAULTS.items():
         target = first if name in ("syntax_error", "tampering") else last
-        students[name] = filled(release, {**right, target: code + right[target]})
+        students[name] = filled(release, {**right_answers, target: code + right_answers[target]})
     shutil.rmtree(into, ignore_errors=True)
     for student, nb in students.items():
         (into / student).mkdir(parents=True)
-        nbformat.write(nb, str(into / student / f"{assignment}.ipynb"))
+        nbformat.write(nb, str(into / student / f"{notebook}.ipynb"))
     return sorted(students)
-
-
-def _known_answers(assignment: str, kind: str) -> list:
-    """The test suite's right (``right_for``) or wrong (``wrong_for``) answers, if at hand."""
-    try:
-        from tests import submissions
-    except ImportError:  # an installed package without the repository's tests
-        return []
-    return getattr(submissions, kind)(assignment)

@@ -24,13 +24,14 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 from autograder.grading.pipeline import grade_class  # noqa: E402
 from autograder.nbgrader_glue import (  # noqa: E402
-    REPO,
     autograde,
     generate,
     make_scratch_course,
     nbgrader_env,
 )
 from autograder.samples import answers, filled  # noqa: E402
+
+REPO = Path(__file__).resolve().parents[1]
 
 
 def correct_notebook(assignment: str):
@@ -60,7 +61,7 @@ def main() -> None:
     nb = correct_notebook(args.assignment)
     workers = os.cpu_count() or 1
     with tempfile.TemporaryDirectory(prefix="bench-") as tmp:
-        course = make_scratch_course(into=Path(tmp) / "course")
+        course = make_scratch_course(REPO, into=Path(tmp) / "course")
         generate(args.assignment, course)  # registers the assignment in its gradebook
         for i in range(args.n):
             folder = course / "submitted" / f"s{i:02d}" / args.assignment

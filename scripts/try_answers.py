@@ -16,12 +16,13 @@ import tempfile
 from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
 
-from autograder import notebooks  # noqa: E402
-from autograder.grading.pipeline import grade_class  # noqa: E402
-from autograder.nbgrader_glue import REPO  # noqa: E402
+from autograder.course_dir import Course  # noqa: E402
+from autograder.grading.pipeline import Assignment, grade_class  # noqa: E402
 from autograder.samples import filled  # noqa: E402
+from tests import notebooks  # noqa: E402
 from tests.submissions import grading_problems, right_for, wrong_for  # noqa: E402
 
 
@@ -30,8 +31,10 @@ def main() -> int:
     parser.add_argument("assignment")
     parser.add_argument("--only", default="")
     args = parser.parse_args()
-    source = REPO / "solutions" / args.assignment / f"{args.assignment}.ipynb"
-    points = notebooks.graded_cells(notebooks.read(source))
+    course = Course.at(REPO)
+    task = Assignment.load(args.assignment, course)
+    source = course.source_notebook(args.assignment, task.notebooks[0].name)
+    points = {plan.grade_id: plan.points for plan in task.plans}
     answers = [a for a in wrong_for(args.assignment) + right_for(args.assignment)
                if args.only in a.name]
     with tempfile.TemporaryDirectory(prefix="try-answers-") as tmp:
@@ -40,7 +43,7 @@ def main() -> int:
             nb = filled(notebooks.read(source), answer.replace)
             (subs / answer.name).mkdir(parents=True)
             notebooks.write(nb, subs / answer.name / f"{args.assignment}.ipynb")
-        results = grade_class(args.assignment, subs, Path(tmp) / "out", progress=False)
+        results = grade_class(task, subs, Path(tmp) / "out", course_root=course, progress=False)
     by_name = {a.name: a for a in answers}
     bad = 0
     for result in results:

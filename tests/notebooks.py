@@ -1,8 +1,9 @@
-"""Small, in-memory notebook building blocks with nbgrader metadata.
+"""Small, in-memory notebook building blocks with nbgrader metadata, for the tests.
 
 Tests build tiny notebooks (one behaviour per test, as nbgrader's own suite does) and the
 assignment tests derive wrong submissions from a solution by replacing one answer cell. Both
-need the same few operations, kept here so nobody writes nbgrader metadata by hand.
+need the same few operations, kept here so nobody writes nbgrader metadata by hand. (The
+package never used them: they moved here from ``autograder/notebooks.py``.)
 """
 
 from __future__ import annotations

@@ -12,15 +12,14 @@ from __future__ import annotations
 
 import re
 import shutil
+from pathlib import Path
 
 import pytest
 
-from autograder import notebooks
 from autograder.grading.pipeline import grade_class
 from autograder.grading.results import SubmissionResult
 from autograder.grading.results import TestResult as Checked  # a Test* name pytest would collect
 from autograder.nbgrader_glue import (
-    REPO,
     assignment_names,
     autograde,
     cell_scores,
@@ -30,6 +29,7 @@ from autograder.nbgrader_glue import (
     submit,
 )
 from autograder.samples import filled
+from tests import notebooks
 from tests.submissions import (
     RightSubmission,
     WrongSubmission,
@@ -38,7 +38,8 @@ from tests.submissions import (
     wrong_for,
 )
 
-ASSIGNMENTS = assignment_names() if (REPO / "solutions").exists() else []
+REPO = Path(__file__).resolve().parents[1]
+ASSIGNMENTS = assignment_names(REPO) if (REPO / "solutions").exists() else []
 MARKED = re.compile(r"### BEGIN (SOLUTION|HIDDEN TESTS)\n(.*?)### END \1", re.S)
 
 

@@ -17,7 +17,8 @@ import nbformat
 import psutil
 import pytest
 
-from autograder.cli import check_notebook
+from autograder import api
+from autograder.course_dir import Course
 from autograder.grading import pipeline, sandbox
 from autograder.grading.pipeline import grade_class
 
@@ -416,8 +417,8 @@ def test_an_interrupted_run_resumes_where_it_stopped(tmp_path, monkeypatch):
 def test_check_agrees_with_grade(tmp_path):
     save(tmp_path / "subs" / "me", notebook_with({"squares": GOOD["squares"]}))
     (graded,) = grade_fixture(tmp_path / "subs", tmp_path / "out", workers=1)
-    checked = check_notebook(
-        tmp_path / "subs" / "me" / f"{ASSIGNMENT}.ipynb", ASSIGNMENT, course_root=FIXTURE
+    checked = api.check(
+        Course.at(FIXTURE), tmp_path / "subs" / "me" / f"{ASSIGNMENT}.ipynb", ASSIGNMENT
     )
     assert (checked.status, scores(checked)) == (graded.status, scores(graded))
     assert [t.message for t in checked.tests] == [t.message for t in graded.tests]

@@ -79,7 +79,7 @@ def update_gradebook(results: list[SubmissionResult], course_root: Path, assignm
 
     written = 0
     with open_gradebook(course_root) as gradebook:
-        notebook_name = gradebook.find_assignment(assignment).notebooks[0].name
+        first_notebook = gradebook.find_assignment(assignment).notebooks[0].name
         for result in results:
             gradebook.update_or_create_student(result.student_id)
             try:
@@ -87,9 +87,8 @@ def update_gradebook(results: list[SubmissionResult], course_root: Path, assignm
             except MissingEntry:
                 gradebook.add_submission(assignment, result.student_id)
             for test in result.tests:
-                grade = gradebook.find_grade(
-                    test.grade_id, notebook_name, assignment, result.student_id
-                )
+                notebook = test.notebook or first_notebook  # results of version 1 name none
+                grade = gradebook.find_grade(test.grade_id, notebook, assignment, result.student_id)
                 grade.auto_score = test.score
                 grade.needs_manual_grade = result.status != "graded" or test.outcome == "error"
                 written += 1

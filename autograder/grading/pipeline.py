@@ -316,8 +316,8 @@ def grader_failed(plans: list[TestPlan], log: str, notebook: str = "") -> list[T
 
 
 def grade_class(
-    assignment: str,
-    submissions: Path,
+    assignment: str | Assignment,
+    submissions: Path | dict[str, Path],
     out_dir: Path,
     workers: int | None = None,
     limits: sandbox.Limits = sandbox.DEFAULT_LIMITS,
@@ -328,13 +328,19 @@ def grade_class(
     warm_start: bool = True,
 ) -> list[SubmissionResult]:
     """Grade every submission of ASSIGNMENT; on SCHEDULER's Dask cluster when one is given."""
-    task = Assignment.load(assignment, course_root)
+    # SUBMISSIONS: a folder (or zip) of one folder per student, or student id -> folder.
+    task = assignment
+    if not isinstance(task, Assignment):
+        task = Assignment.load(task, course_root)
     limits = dataclasses.replace(limits, course_data=task.data)
     workers = workers or os.cpu_count() or 1
     out_dir.mkdir(parents=True, exist_ok=True)
     results_dir = out_dir / "results"
     results_dir.mkdir(exist_ok=True)
-    folders = intake.students_in(submissions, out_dir)
+    if isinstance(submissions, dict):
+        folders = dict(sorted(submissions.items()))
+    else:
+        folders = intake.students_in(submissions, out_dir)
     done = _reusable(results_dir, folders, task)
     todo = [s for s in folders if s not in done]
     bar = _progress_bar(len(folders), len(done), progress)
