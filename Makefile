@@ -15,7 +15,7 @@ $(STAMP): pyproject.toml scripts/install-system-deps.sh
 	@scripts/install-system-deps.sh
 	@test -x $(PYTHON) || python3 -m venv $(VENV)
 	$(PYTHON) -m pip install --quiet --upgrade pip
-	$(PYTHON) -m pip install --quiet -e .
+	$(PYTHON) -m pip install --quiet -e ".[dev]"  # the course, the grader, and the dev tools
 	@touch $(STAMP)
 
 demo: setup
