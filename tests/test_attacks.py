@@ -516,3 +516,65 @@ def test_a_forged_training_history_is_not_a_history(tmp_path):
     real = model.fit(np.ones((4, 3)), np.ones((4, 2)), epochs=2, verbose=0)
     record = values.dump(real, tmp_path, "h")
     assert record["kind"] == "history" and len(record["history"]["loss"]) == 2
+
+
+# -- the results channel alone, on a real pipe ----------------------------------------------------
+
+
+def read_channel(tmp_path: Path, messages: list[bytes], kinds=("code", "probe"), total=10**8):
+    """Send MESSAGES through a pipe to a ChannelReader, as the driver (or a forger) would."""
+    from autograder.grading.channel import ChannelReader, problems_in
+
+    read_fd, write_fd = os.pipe()
+    reader = ChannelReader(read_fd, list(kinds), tmp_path, total)
+    with os.fdopen(write_fd, "wb") as pipe:
+        for message in messages:
+            pipe.write(message)
+    reader.join(timeout=30)
+    return reader, problems_in(tmp_path)
+
+
+def line(**message) -> bytes:
+    return json.dumps(message).encode() + b"\n"
+
+
+def driver_sequence() -> list[bytes]:
+    return [
+        line(event="cell_start", index=0),
+        line(event="record", record={"index": 0, "kind": "code"}),
+        line(event="cell_end", index=0),
+        line(event="cell_start", index=1),
+        line(event="file", name="t.0.npy", size=3) + b"abc",
+        line(event="record", record={"index": 1, "kind": "probe", "grade_id": "t"}),
+        line(event="cell_end", index=1),
+        line(event="done"),
+    ]
+
+
+def test_the_channel_accepts_the_drivers_sequence(tmp_path):
+    reader, problems = read_channel(tmp_path, driver_sequence())
+    assert reader.finished and problems == []
+    assert (tmp_path / "exports" / "t.0.npy").read_bytes() == b"abc"
+    assert len((tmp_path / "cells.jsonl").read_text().splitlines()) == 3
+
+
+@pytest.mark.parametrize(
+    "forgery, why",
+    [
+        ([line(event="cell_start", index=1)], "out of order"),
+        ([line(event="record", record={"index": 1, "kind": "probe"})], "did not send"),
+        ([b"x" * (9 * 2**20)], "too long"),
+        ([b"not json\n"], "did not write"),
+        ([line(event="file", name="../escape", size=1) + b"x"], "outside a test cell"),
+    ],
+)
+def test_a_forged_message_stops_the_channel_and_says_why(tmp_path, forgery, why):
+    messages = driver_sequence()
+    reader, problems = read_channel(tmp_path, messages[:1] + forgery + messages[1:])
+    assert not reader.finished and problems and why in problems[0]
+    assert not (tmp_path / "exports" / "t.0.npy").exists()
+
+
+def test_the_channel_total_is_bounded(tmp_path):
+    reader, problems = read_channel(tmp_path, driver_sequence(), total=100)
+    assert not reader.finished and "more than the grader accepts" in problems[0]

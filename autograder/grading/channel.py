@@ -89,8 +89,10 @@ class ChannelReader(threading.Thread):
         if not line:
             return None
         if not line.endswith(b"\n"):
-            if self.left <= 0 or len(line) > MAX_LINE_BYTES:
+            if len(line) > MAX_LINE_BYTES:
                 raise Forged("the results channel carried a message too long to be the grader's")
+            if self.left <= 0:
+                raise Forged("the results channel carried more than the grader accepts")
             raise Forged("the results channel ended in the middle of a message")
         return line
 

@@ -1,13 +1,17 @@
 """Run the driver on one workspace, fenced in, and say how it ended.
 
 The fence, on Linux with bubblewrap: a private mount namespace that shows only the system's
-libraries, the Python environment, this package, the course data and the workspace itself
-(never ``solutions/``, the gradebook or other students' work); no network; a private PID
-namespace that dies with us, so nothing the student starts survives; rlimits on address space,
-CPU time, file size and core dumps; when we are root, an unprivileged user so a process cap
-holds. Beside it, this process watches wall time per cell and per notebook, resident memory
-of the whole tree, and how much it prints. Without bubblewrap the same limits apply to a plain
-subprocess and the outcome says it was not sandboxed, so the report can warn.
+libraries, the Python environment, this package, the course data and the student's files,
+read-only (never ``solutions/``, the gradebook, other students' work or the grader's record
+of this one); no network; a private PID namespace that dies with us, so nothing the student
+starts survives. The notebook writes only in size-capped tmpfs mounts (its working folder,
+``/tmp``, ``/dev/shm``), so a disk fill stops at the cap and nothing it wrote outlives the
+run. rlimits cap address space, CPU time, file size and core dumps; when we are root, each
+running sandbox has a user id of its own, so the process cap is per submission. Results come
+back over a checked pipe (:mod:`autograder.grading.channel`), never through a file the
+notebook could write. Beside it, this process watches wall time per cell and per notebook,
+resident memory of the whole tree, and how much it prints. Without bubblewrap the same limits
+apply to a plain subprocess and the outcome says it was not sandboxed, so the report can warn.
 """
 
 from __future__ import annotations
