@@ -72,6 +72,16 @@ def build_tower(input_shape=(28, 28), embedding_dim=16):
     return keras.Model(image, embedding)
 '''
 
+TOWER_OVER_BUDGET = '''
+def build_tower(input_shape=(28, 28), embedding_dim=16):
+    image = keras.Input(shape=input_shape, name="image")
+    x = layers.Flatten()(image)
+    x = layers.Dense(512, activation="relu")(x)
+    x = layers.Dense(128, activation="relu")(x)
+    embedding = layers.Dense(embedding_dim, name="embedding")(x)
+    return keras.Model(image, embedding)
+'''
+
 SQUARED_DISTANCE = '''
 def build_siamese(input_shape=(28, 28), embedding_dim=16):
     tower = build_tower(input_shape, embedding_dim)
@@ -142,8 +152,15 @@ WRONG_SUBMISSIONS = [
     WrongSubmission(
         name="tower_without_hidden_layer",
         replace={"build_tower": TOWER_WITHOUT_HIDDEN_LAYER},
-        loses={"test_build_tower": "Parameter count"},
-        why="Flatten straight into the embedding: the Dense(64) hidden layer is missing",
+        loses={"test_build_tower": "at least one hidden layer"},
+        why="Flatten straight into the embedding: a linear map of the pixels, nothing learned "
+        "in between",
+    ),
+    WrongSubmission(
+        name="tower_over_budget",
+        replace={"build_tower": TOWER_OVER_BUDGET},
+        loses={"test_build_tower": "over the parameter budget"},
+        why="a 512-unit first layer on 784 pixels: 400,000 weights for a 16-number embedding",
     ),
     WrongSubmission(
         name="squared_distance",
@@ -160,7 +177,7 @@ WRONG_SUBMISSIONS = [
     ),
 ]
 
-# -- right answers in other styles ----------------------------------------------------------------
+# -- right answers in other designs ----------------------------------------------------------------
 
 TOWER_SEQUENTIAL_BODY = '''
 def build_tower(input_shape=(28, 28), embedding_dim=16):
@@ -217,6 +234,29 @@ def contrastive_loss(y_true, distance, margin=1.0):
     return 0.5 * ops.mean(loss)
 '''
 
+TOWER_CONVOLUTIONAL = '''
+def build_tower(input_shape=(28, 28), embedding_dim=16):
+    image = keras.Input(shape=input_shape, name="image")
+    x = layers.Reshape((*input_shape, 1))(image) if len(input_shape) == 2 else image
+    for width in (8, 16):
+        x = layers.Conv2D(width, 3, padding="same", activation="relu")(x)
+        x = layers.MaxPooling2D(2)(x)
+    x = layers.GlobalAveragePooling2D()(x)
+    x = layers.Dense(32, activation="relu")(x)
+    embedding = layers.Dense(embedding_dim, name="embedding")(x)
+    return keras.Model(image, embedding, name="conv_tower")
+'''
+
+SIAMESE_OPS_NORM = '''
+def build_siamese(input_shape=(28, 28), embedding_dim=16):
+    shared = build_tower(input_shape, embedding_dim)
+    inputs = {side: keras.Input(shape=input_shape, name=side) for side in ("right", "left")}
+    difference = layers.Subtract()([shared(inputs["left"]), shared(inputs["right"])])
+    squared = ops.sum(difference * difference, axis=-1, keepdims=True)
+    distance = ops.sqrt(ops.maximum(squared, keras.config.epsilon()))
+    return keras.Model(inputs, {"distance": distance}, name="siamese")
+'''
+
 RIGHT_SUBMISSIONS = [
     RightSubmission(
         name="sequential_body_subtract_layer_where_loss",
@@ -237,5 +277,12 @@ RIGHT_SUBMISSIONS = [
         },
         why="Reshape((-1,)) and a ReLU() layer in the tower, inputs built by a dict "
         "comprehension, the `**` operator, and a loss halved and averaged to one number",
+    ),
+    RightSubmission(
+        name="convolutional_tower_subtract_layer",
+        replace={"build_tower": TOWER_CONVOLUTIONAL, "build_siamese": SIAMESE_OPS_NORM},
+        why="another tower design: a Reshape to add a channel axis only for 2-D images, two "
+        "Conv2D + pooling stages, global pooling and a hidden Dense; the Siamese model built "
+        "from a dict with the inputs in the other order and keras.config.epsilon() as floor",
     ),
 ]
