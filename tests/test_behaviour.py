@@ -84,7 +84,7 @@ def test_forward_pass_is_deterministic():
 
 def test_forward_pass_reports_unnamed_outputs():
     with pytest.raises(
-        CheckFailure, match=r"Output names(.|\n)*missing \['category', 'footwear'\]"
+        CheckFailure, match=r"Output names(.|\n)*missing `category` and `footwear`"
     ):
         check_forward_pass(two_head_model(name_outputs=False), HEADS)
 

@@ -69,7 +69,8 @@ def test_single_input_fails():
 def test_unnamed_inputs_fail():
     a, b = keras.Input((3,)), keras.Input((3,))
     model = keras.Model([a, b], layers.Dense(1)(layers.Concatenate()([a, b])))
-    with pytest.raises(CheckFailure, match="(?s)inputs named `image` and `meta`.*name='image'"):
+    named = "(?s)two inputs: `image` and `meta`.*missing `image` and `meta`"
+    with pytest.raises(CheckFailure, match=named):
         check_multi_input_fusion(model, inputs=("image", "meta"))
 
 

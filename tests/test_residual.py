@@ -202,18 +202,36 @@ def test_shortcut_starting_inside_the_block_fails_on_topology_alone():
     assert marks.edges == ((marks.calls[0], merge),)
 
 
-def stacked_blocks(second="input"):
+def stacked_blocks(second="input", transition=False):
+    """Stem, two identity blocks; the second may take its shortcut inside, or follow a
+    strided transition conv."""
     inputs = keras.Input((8, 8, 4))
-    x = layers.Conv2D(4, 3, padding="same", activation="relu")(inputs)
-    x = identity_block(x, 4)
-    x = identity_block(x, 4, shortcut_from=second)
+    x = identity_block(layers.Conv2D(4, 3, padding="same", activation="relu")(inputs), 4)
+    if transition:
+        x = layers.Conv2D(8, 3, strides=2, padding="same", activation="relu")(x)
+    x = identity_block(x, 8 if transition else 4, shortcut_from=second)
     return keras.Model(inputs, layers.GlobalAveragePooling2D()(x))
 
 
 def test_later_block_must_start_its_shortcut_at_the_previous_sum():
     check_residual_blocks(stacked_blocks(), identity=2, activation_after_merge=True)
-    with pytest.raises(CheckFailure, match="starts inside the block"):
+    with pytest.raises(CheckFailure, match="starts inside the block instead of at its input"):
         check_residual_blocks(stacked_blocks("inside"), identity=2)
+
+
+def test_a_strided_transition_between_stages_is_not_a_misplaced_shortcut():
+    check_residual_blocks(stacked_blocks(transition=True), identity=2, activation_after_merge=True)
+
+
+def test_pre_activation_blocks_start_after_the_normalisation():
+    inputs = keras.Input((8, 8, 4))
+    x = layers.Conv2D(4, 3, padding="same")(inputs)
+    for _ in range(2):
+        shortcut = x
+        y = layers.Activation("relu")(layers.BatchNormalization()(x))
+        y = layers.Conv2D(4, 3, padding="same")(y)
+        x = layers.Add()([y, shortcut])
+    check_residual_blocks(keras.Model(inputs, x), identity=2, activation_after_merge=False)
 
 
 def test_residual_marks_name_the_misplaced_skip():

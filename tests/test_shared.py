@@ -121,7 +121,8 @@ def test_siamese_inputs_must_have_their_names():
     a, b = keras.Input((6,), name="a"), keras.Input((6,), name="b")
     tower = tower_model()
     model = keras.Model([a, b], layers.Dense(1)(ops.abs(tower(a) - tower(b))))
-    with pytest.raises(CheckFailure, match="inputs named `left` and `right`"):
+    named = "(?s)two inputs: `left` and `right`.*missing `left` and `right`"
+    with pytest.raises(CheckFailure, match=named):
         check_shared_tower(model)
 
 

@@ -138,15 +138,30 @@ _NAME_HINTS = {
 def _check_names(
     role: str, graph: ModelGraph, specs: list[TensorSpec], wanted: Mapping[str, _Wanted]
 ) -> None:
-    missing = [name for name in wanted if all(spec.name != name for spec in specs)]
-    unexpected = [spec for spec in specs if spec.name not in wanted]
+    found = {spec.name: _public_name(role, graph, spec) for spec in specs}
+    check_names(role, found, {name: _wanted_text(w) for name, w in wanted.items()})
+
+
+def check_names(
+    role: str,
+    found: Mapping[str, str],
+    wanted: Mapping[str, str],
+    concept: str | None = None,
+    exact: bool = True,
+) -> None:
+    """The one way every check compares input or output names with the task's.
+
+    ``found`` and ``wanted`` map each name to how it is shown (with its shape, or as "an
+    unnamed output" when Keras made the name up). ``exact=False`` lets the model have more
+    than the task names.
+    """
+    missing = [name for name in wanted if name not in found]
+    unexpected = [name for name in found if name not in wanted] if exact else []
     if not missing and not unexpected:
         return
-    expected_text = _listing(role, [_wanted_text(w) for w in wanted.values()])
-    found_text = _listing(role, [_public_name(role, graph, spec) for spec in specs])
-    if len(specs) != len(wanted):
+    if len(found) != len(wanted):
         opening = (
-            f"your model has {spelled(len(specs), role)}; this task needs {number(len(wanted))}: "
+            f"your model has {spelled(len(found), role)}; this task needs {number(len(wanted))}: "
             + join(f"`{name}`" for name in wanted)
         )
     else:
@@ -155,9 +170,13 @@ def _check_names(
     if missing:
         details.append("missing " + join(f"`{name}`" for name in missing))
     if unexpected:
-        details.append("not asked for: " + join(_public_name(role, graph, s) for s in unexpected))
-    hint = f"{opening} ({'; '.join(details)}). {_NAME_HINTS[role]}"
-    raise CheckFailure(f"Model {role}s", expected_text, found_text, hint)
+        details.append("not asked for: " + join(found[name] for name in unexpected))
+    raise CheckFailure(
+        concept or f"Model {role}s",
+        _listing(role, list(wanted.values())),
+        _listing(role, list(found.values())),
+        f"{opening} ({'; '.join(details)}). {_NAME_HINTS[role]}",
+    )
 
 
 def _listing(role: str, items: list[str]) -> str:
@@ -227,11 +246,6 @@ _FEW_HINTS = {
     "output": "Return every head from the model, keyed by name: "
     "`keras.Model(inputs, {'category': c, 'footwear': f})`",
 }
-_RENAME_HINTS = {
-    "input": "name each input when you create it: `keras.Input(shape=..., name={name!r})`",
-    "output": "name each head's last layer (`name={name!r}`) or return a dict of outputs keyed "
-    "by these names",
-}
 
 
 def require_named(
@@ -251,14 +265,8 @@ def require_named(
             f"your model has {spelled(len(have), role)} ({names(have)})",
             f"this task needs {number(needed)}{listed}. {_FEW_HINTS[role]}",
         )
-    missing = [name for name in asked if name not in have]
-    if missing:
-        raise CheckFailure(
-            concept,
-            f"{role}s named {names(asked)}",
-            f"{role}s named {names(have)}",
-            _RENAME_HINTS[role].format(name=missing[0]),
-        )
+    found = {spec.name: _public_name(role, graph, spec) for spec in specs}
+    check_names(role, found, {name: f"`{name}`" for name in asked}, concept, exact=False)
     return [next(spec for spec in specs if spec.name == name) for name in asked]
 
 

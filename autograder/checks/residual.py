@@ -21,9 +21,9 @@ from autograder.checks.wording import count, described
 from autograder.errors import CheckFailure, Marks
 from autograder.graph import Call, ModelGraph, as_graph
 
-# Layers that may sit between one block's sum and the next block's shortcut: they rescale or
-# activate the tensor without computing new features (a pre-activation ResNet's BN + ReLU).
-_BETWEEN_BLOCKS = frozenset({"BatchNormalization", "LayerNormalization", "GroupNormalization"})
+# Layers that may sit between one block's sum and the next block's shortcut: they rescale the
+# tensor without computing new features (a pre-activation ResNet's BN before its ReLU).
+_NORMALISING = frozenset({"BatchNormalization", "LayerNormalization", "GroupNormalization"})
 
 
 @dataclass(frozen=True)
@@ -94,11 +94,11 @@ def check_residual_blocks(
 ) -> list[ResidualMerge]:
     """The model has residual blocks: as many identity and projection merges as asked.
 
-    Each shortcut must start where its block starts: at the block's input for a model made
-    by ``block_model``, at the previous block's sum otherwise. ``activation_after_merge=True``
-    also asks that each block add its shortcut *before* its final activation, the classic
-    mistake being a sum placed after the ReLU; ``False`` asks for no activation after the sum
-    (pre-activation ResNets); ``None`` does not look.
+    Each shortcut must leave from its block's input: a ``block_model``'s input, or the
+    previous block's sum in a whole network. ``activation_after_merge=True`` also asks that
+    each block add its shortcut *before* its final activation, the classic mistake being a sum
+    placed after the ReLU; ``False`` asks for no activation after the sum (pre-activation
+    ResNets); ``None`` does not look.
     """
     graph = as_graph(model_or_graph)
     merges = residual_merges(graph)
@@ -204,15 +204,20 @@ def _check_shortcut_starts_at_block_input(
 ) -> None:
     """The fork is the block's input, not a tensor the block has already computed.
 
-    Where a block starts is known for a ``block_model`` (its input) and, in a whole network,
-    for every block after the first (the previous block's sum, possibly normalised and
-    activated). A fork further down means the shortcut skips only part of the block.
+    A ``block_model`` says where its block starts: its input. In a whole network a block
+    starts at the previous block's sum (normalised or activated, maybe); layers with weights
+    between that sum and an identity shortcut's fork, all keeping the tensor's shape, are the
+    block's own first layers skipped by the shortcut. A layer that changes the shape there is
+    a transition between stages and is left alone.
     """
-    start = _block_start(graph, record, merges)
+    start, known = _block_start(graph, record, merges)
     if start is None or start == record.fork:
         return
     inside = [c for c in graph.between(start, record.fork) if graph.weighted(c)]
-    if not inside:
+    shape = graph.calls[start].shape
+    if not inside or not (
+        known or (record.kind == "identity" and all(graph.calls[c].shape == shape for c in inside))
+    ):
         return
     raise CheckFailure(
         "Residual shortcut",
@@ -234,26 +239,22 @@ def _check_shortcut_starts_at_block_input(
 
 def _block_start(
     graph: ModelGraph, record: ResidualMerge, merges: list[ResidualMerge]
-) -> str | None:
-    """Where the block closed by ``record`` begins, when the graph can tell."""
+) -> tuple[str | None, bool]:
+    """Where the block closed by ``record`` begins, and whether that is certain (a block
+    model's input) or read from the previous block's sum."""
     earlier = [m.merge for m in merges if m.merge in graph.ancestors(record.fork)]
     if not earlier:
         block_input = graph.input_named(BLOCK_INPUT)
-        return block_input.call if block_input is not None and len(graph.inputs) == 1 else None
-    previous = max(earlier, key=graph.position)
-    start = previous
-    for cid in graph.between(previous, record.fork):
-        if not _passes_between_blocks(graph, cid):
+        if block_input is not None and len(graph.inputs) == 1:
+            return block_input.call, True
+        return None, False
+    start = max(earlier, key=graph.position)
+    for cid in graph.between(start, record.fork):
+        call = graph.calls[cid]
+        if len(call.inputs) != 1 or (graph.weighted(cid) and call.class_name not in _NORMALISING):
             break
         start = cid
-    return start
-
-
-def _passes_between_blocks(graph: ModelGraph, cid: str) -> bool:
-    call = graph.calls[cid]
-    if len(call.inputs) != 1:
-        return False
-    return not graph.weighted(cid) or call.class_name in _BETWEEN_BLOCKS
+    return start, False
 
 
 def _check_merge_before_activation(graph: ModelGraph, record: ResidualMerge) -> None:

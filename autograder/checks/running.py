@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+from autograder.checks.interface import check_names
 from autograder.errors import CheckFailure
 from autograder.graph import format_shape, model_kind
 
@@ -253,16 +254,9 @@ def _check_output_shapes(outputs: dict[str, np.ndarray], expected: ShapeSpec, ba
 
 
 def require_output_names(found: list[str], wanted: list[str]) -> None:
-    missing = [name for name in wanted if name not in found]
-    unexpected = [name for name in found if name not in wanted]
-    if missing or unexpected:
-        raise CheckFailure(
-            "Output names",
-            f"outputs named {sorted(wanted)}",
-            f"outputs named {sorted(found)} (missing {missing}, unexpected {unexpected})",
-            "name each output layer, e.g. layers.Dense(10, name=...), or return a dict "
-            "{name: tensor} from keras.Model(inputs, outputs)",
-        )
+    """The outputs a run returned are the ones asked for, by name."""
+    shown = {name: f"`{name}`" for name in found}
+    check_names("output", shown, {name: f"`{name}`" for name in wanted}, "Output names")
 
 
 def require_finite(name: str, value: np.ndarray) -> None:
