@@ -93,13 +93,17 @@ def test_adapted_on_other_rows_is_named():
 
 
 def test_inputs_joined_before_normalization_are_named():
-    with pytest.raises(CheckFailure, match="joined before each was normalized"):
+    with pytest.raises(CheckFailure, match="joined before each was normalized") as e:
         check_input_normalization(two_branch(joined_first=True), TRAIN)
+    marks = e.value.marks
+    assert marks.graph.calls[marks.calls[0]].class_name == "Normalization"
+    assert set(marks.calls[1:]) <= {spec.call for spec in marks.graph.inputs}
 
 
 def test_missing_normalization_is_named():
-    with pytest.raises(CheckFailure, match="no Normalization layer after input `numbers`"):
+    with pytest.raises(CheckFailure, match="no Normalization layer after input `numbers`") as e:
         check_input_normalization(two_branch(norm=False), TRAIN)
+    assert e.value.marks.calls == (e.value.marks.graph.input_named("numbers").call,)
 
 
 def test_wrong_input_name_is_named():

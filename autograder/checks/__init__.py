@@ -4,6 +4,11 @@ Every ``check_*`` raises :class:`autograder.errors.CheckFailure` with a message 
 the plain functions beside them only describe a model and never fail. Hidden tests import from
 here, never from the modules behind it, so the checks can be regrouped without touching a
 notebook.
+
+Behind it, one module per concept (interface, activations, content, residual, fusion, heads,
+unet, parallel, shared, running, weights, siamese, compiling, extractor, preprocessing), all
+reading one :class:`autograder.graph.ModelGraph`. A failing graph check carries
+:class:`autograder.errors.Marks`: the calls and connections it judged, for a picture.
 """
 
 from autograder.checks.activations import activation_name, check_output_activations

@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from autograder.errors import CheckFailure
+from autograder.errors import CheckFailure, Marks
 from autograder.graph import Call, ModelGraph, as_graph
 
 _SHOWN = 3  # statistics shown in a message
@@ -66,6 +66,7 @@ def _first_normalization(graph: ModelGraph, input_call: str, name: str) -> Call:
             f"no Normalization layer after input `{name}`",
             f"create `norm = layers.Normalization()`, call `norm.adapt(...)` on the training "
             f"data of `{name}`, and apply `norm` to the `{name}` input tensor first",
+            Marks(calls=(input_call,), note="an input without its Normalization", graph=graph),
         )
     return calls[0]
 
@@ -82,6 +83,11 @@ def _require_own_branch(graph: ModelGraph, call: Call, name: str) -> None:
             "the inputs were joined before each was normalized",
             "give each input its own branch (its own Normalization, adapted on that input's "
             "training data, then its own layers) and merge the branches afterwards",
+            Marks(
+                calls=(call.id, *(s.call for s in graph.inputs if s.name in others)),
+                note="a Normalization after the inputs were joined",
+                graph=graph,
+            ),
         )
 
 
