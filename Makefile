@@ -37,7 +37,7 @@ lab: setup
 benchmark: setup
 	$(PYTHON) benchmarks/check_speed.py
 
-benchmark-grading: setup  # about 7 minutes: 20 notebooks through nbgrader, then through ours
+benchmark-grading: setup  # about 15 minutes: classes of 8 and 20, then one notebook, nbgrader vs ours
 	$(PYTHON) benchmarks/grading_throughput.py
 
 clean:

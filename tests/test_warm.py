@@ -19,7 +19,7 @@ from pathlib import Path
 import psutil
 import pytest
 
-from autograder.grading import sandbox, warm
+from autograder.grading import pipeline, sandbox, warm
 from autograder.grading.pipeline import grade_class
 from autograder.settings import Limits
 
@@ -245,6 +245,13 @@ def test_a_child_changes_nothing_the_next_child_sees(zygote, work_root):
     assert seen == {"epsilon": 1e-07, "cap": 20_000, "env": None, "files": []}
 
 
+def test_siblings_do_not_share_the_zygotes_random_state(zygote, work_root):
+    draw = "import json, random, numpy\nprint(json.dumps([random.random(), numpy.random.rand()]))"
+    first = run_attack(zygote, work_root, draw).report()
+    second = run_attack(zygote, work_root, draw).report()
+    assert first[0] != second[0] and first[1] != second[1]
+
+
 def test_a_child_cannot_write_outside_its_scratch_or_regain_root(zygote, work_root):
     ended = run_attack(
         zygote,
@@ -359,17 +366,23 @@ def test_children_run_side_by_side_and_fit_models(zygote, work_root):
 # -- the same grades, warm or cold ----------------------------------------------------------------
 
 
-def grade_both_ways(monkeypatch, tmp_path: Path, assignment: str, submissions: Path, **kwargs):
-    """Grade SUBMISSIONS twice, cold then warm: student -> ((status, scores), path), per way."""
-    paths: dict[str, list[str]] = {}
+@pytest.fixture
+def paths(monkeypatch) -> dict[str, list[str]]:
+    """Workspace name -> the path (warm, or cold and why) of each sandbox.run, as it happens."""
+    seen: dict[str, list[str]] = {}
     real_run = sandbox.run
 
     def recording_run(workspace, *args, **kw):
         outcome = real_run(workspace, *args, **kw)
-        paths.setdefault(Path(workspace).name, []).append(outcome.path)
+        seen.setdefault(Path(workspace).name, []).append(outcome.path)
         return outcome
 
     monkeypatch.setattr(sandbox, "run", recording_run)
+    return seen
+
+
+def grade_both_ways(paths, tmp_path: Path, assignment: str, submissions: Path, **kwargs):
+    """Grade SUBMISSIONS twice, cold then warm: student -> ((status, scores), path), per way."""
     graded = {}
     for way in ("cold", "warm"):
         results = grade_class(
@@ -390,7 +403,30 @@ def grade_both_ways(monkeypatch, tmp_path: Path, assignment: str, submissions: P
     return graded
 
 
-def test_the_fixture_class_grades_the_same_warm_and_cold(monkeypatch, tmp_path):
+def test_a_dead_zygote_sends_the_class_the_cold_way(paths, monkeypatch, tmp_path):
+    from tests.test_grading_pipeline import ASSIGNMENT, FIXTURE, GOOD, LIMITS, notebook_with, save
+
+    def dead_zygote(task, work_dir, *args):
+        server = warm.Zygote(work_dir, LIMITS, preload=False)
+        os.killpg(server.proc.pid, 9)
+        server.proc.wait()
+        return server
+
+    monkeypatch.setattr(pipeline, "_zygote", dead_zygote)
+    save(tmp_path / "submissions" / "good", notebook_with(GOOD))
+    (result,) = grade_class(
+        ASSIGNMENT,
+        tmp_path / "submissions",
+        tmp_path / "out",
+        limits=LIMITS,
+        course_root=FIXTURE,
+        progress=False,
+    )
+    assert {t.grade_id: t.score for t in result.tests} == {"test_squares": 2.0, "test_mean": 3.0}
+    assert paths["good"][0].startswith("cold: the zygote did not start")
+
+
+def test_the_fixture_class_grades_the_same_warm_and_cold(paths, tmp_path):
     from tests.test_grading_pipeline import ASSIGNMENT, FIXTURE, GOOD, LIMITS, notebook_with, save
 
     subs = tmp_path / "submissions"
@@ -402,9 +438,7 @@ def test_the_fixture_class_grades_the_same_warm_and_cold(monkeypatch, tmp_path):
     save(subs / "os_exit", notebook_with({**GOOD, "mean": "import os\nos._exit(0)"}))
     hook = "get_ipython().events.register('pre_run_cell', lambda *a: None)\n"
     save(subs / "hook", notebook_with({**GOOD, "squares": hook + GOOD["squares"]}))
-    graded = grade_both_ways(
-        monkeypatch, tmp_path, ASSIGNMENT, subs, limits=LIMITS, course_root=FIXTURE
-    )
+    graded = grade_both_ways(paths, tmp_path, ASSIGNMENT, subs, limits=LIMITS, course_root=FIXTURE)
     cold = {s: grades for s, (grades, _) in graded["cold"].items()}
     warm_ = {s: grades for s, (grades, _) in graded["warm"].items()}
     assert warm_ == cold
@@ -415,7 +449,7 @@ def test_the_fixture_class_grades_the_same_warm_and_cold(monkeypatch, tmp_path):
 
 
 @pytest.mark.slow
-def test_assignment_01_grades_the_same_warm_and_cold(monkeypatch, tmp_path):
+def test_assignment_01_grades_the_same_warm_and_cold(paths, tmp_path):
     from autograder.samples import filled
     from tests import notebooks
     from tests.submissions import right_for, wrong_for
@@ -429,7 +463,7 @@ def test_assignment_01_grades_the_same_warm_and_cold(monkeypatch, tmp_path):
     for name, replace_cells in answers.items():
         (subs / name).mkdir(parents=True)
         notebooks.write(filled(source, replace_cells), subs / name / f"{assignment}.ipynb")
-    graded = grade_both_ways(monkeypatch, tmp_path, assignment, subs)
+    graded = grade_both_ways(paths, tmp_path, assignment, subs)
     cold = {s: grades for s, (grades, _) in graded["cold"].items()}
     assert {s: grades for s, (grades, _) in graded["warm"].items()} == cold
     assert {p for _, p in graded["warm"].values()} == {"warm"}

@@ -2,25 +2,33 @@
 
 A cold run (``sandbox.run``) starts bubblewrap, then Python, then imports TensorFlow (5-7 s)
 before the student's first line. Here one *zygote* is started inside the same bubblewrap fence
-(system, environment, package and course data read-only; nothing of any student but the
-class's work folder), imports Keras once and waits on a control socket. For each notebook it
-forks a *keeper*, which, before any student code exists:
+(system, environment, package and course data read-only; of the students' work, only the
+class's work folder, which every child hides again), imports Keras once and waits on a control
+socket. For each notebook it forks a *keeper*, which, before any student code exists:
 
-- unshares mount, PID, IPC, network and UTS namespaces;
-- mounts a fresh tmpfs over ``/tmp``, ``/dev/shm`` and the whole work folder, then binds back
-  only this student's workspace, so no sibling's files are visible;
+- unshares mount, PID, IPC, network and UTS namespaces (Python 3.11 has no ``os.unshare``:
+  libc's ``unshare`` and ``mount`` through ctypes);
+- mounts a tmpfs over the whole work folder, so no sibling's files are visible, binds this
+  submission's files read-only where the cold sandbox shows them (``/submission``), and mounts
+  fresh capped tmpfs for the scratch folder, ``/tmp`` and ``/dev/shm``, as the cold path does;
 - forks the *student* process, PID 1 of the new PID namespace: it mounts its own ``/proc``
-  (the zygote and siblings are invisible), starts a new session, takes the rlimits of the
-  cold path, drops to a uid/gid of its own (so ``RLIMIT_NPROC`` counts this submission only,
-  and no other child can be signalled or traced), sets no-new-privileges, keeps only its
-  output and events descriptors, and runs the driver's ``main``.
+  (the zygote and siblings are invisible), starts a new session, waits until the grader has
+  found it (so it can always be watched and killed), takes the cold path's rlimits
+  (``sandbox.rlimit_prefix``, set in-process: the zygote is single-threaded), drops to the
+  submission's own uid (``sandbox.sandbox_user``: ``RLIMIT_NPROC`` counts this submission only,
+  and no other child can be signalled or traced), sets no-new-privileges, keeps only the job on
+  0, its output on 1 and 2 and its results channel on 3, reseeds NumPy, and runs the driver's
+  ``main`` with the arguments the cold command line would give it.
 
 When PID 1 ends, the kernel kills everything left in its namespace, so nothing survives a
 notebook. The zygote never runs student code, so nothing a child changes (a module attribute
 such as ``keras.config.set_epsilon``, an environment variable, a file in ``/tmp``) reaches the
 next child, which is a fresh copy of the untouched zygote. The grader watches the student
 process exactly as it watches a cold one (``sandbox.run`` gets a Popen-like handle): wall time
-per cell and notebook, resident memory of its tree, output, and kills it the same way.
+per cell and notebook, resident memory of its tree, output, and kills it the same way. What a
+fork shares that separate processes would not: the string hash seed (dict and set order of
+strings is the same in every child) and whatever the zygote imported; neither is a channel
+between children, since nothing flows back into the zygote.
 
 What TensorFlow tolerates across fork (measured here: TF 2.21, Keras 3, 2-core CPU, Python
 3.11). Right after ``import keras`` the process has 3 OS threads (1 Python thread); they are
@@ -443,6 +451,7 @@ def _student(job: dict, fds: list[int]) -> None:
         os.environ.clear()
         os.environ.update({**job["env"], "AUTOGRADER_EVENTS_FD": str(EVENTS_FD)})
         os.chdir(job["cwd"])
+        _reseed()
         code = _run_entry(job["entry"], job["args"])
     except BaseException as exc:
         print(f"the warm child failed: {exc!r}", file=sys.stderr, flush=True)
@@ -451,6 +460,16 @@ def _student(job: dict, fds: list[int]) -> None:
         sys.stderr.flush()
     finally:
         os._exit(code)  # no teardown, as the cold driver: everything is on disk
+
+
+def _reseed() -> None:
+    """Siblings must not share the zygote's random state, as fresh processes would not.
+
+    Python's ``random`` reseeds itself after fork; NumPy's global generator does not.
+    """
+    numpy = sys.modules.get("numpy")
+    if numpy is not None:
+        numpy.random.seed()
 
 
 def _run_entry(entry: str, args: list[str]) -> int:
