@@ -14,7 +14,7 @@ setup: $(STAMP)
 $(STAMP): pyproject.toml scripts/install-system-deps.sh
 	@scripts/install-system-deps.sh
 	@test -x $(PYTHON) || python3 -m venv $(VENV)
-	$(PYTHON) -m pip install --quiet --upgrade pip
+	$(PYTHON) -m pip install --quiet --upgrade pip "setuptools>=70.1"  # builds wheels without the wheel package
 	$(PYTHON) -m pip install --quiet -e ".[dev]"  # the course, the grader, and the dev tools
 	@touch $(STAMP)
 

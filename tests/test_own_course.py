@@ -12,6 +12,7 @@ import os
 import shutil
 import subprocess
 import sys
+import sysconfig
 from pathlib import Path
 
 import nbformat
@@ -217,6 +218,7 @@ def test_an_unknown_course_folder_is_a_clear_error(tmp_path, capsys):
 
 def copy_of_the_project(into: Path) -> Path:
     """What pip needs to build the package, copied, so the build leaves the checkout alone."""
+    into.mkdir(parents=True)
     for name in ("pyproject.toml", "README.md"):
         shutil.copy2(REPO / name, into / name)
     skip = shutil.ignore_patterns("__pycache__", "*.pyc")
@@ -226,11 +228,21 @@ def copy_of_the_project(into: Path) -> Path:
 
 @pytest.mark.slow
 def test_pip_install_gives_a_working_autograder_outside_the_repo(tmp_path):
-    """A fresh venv (it sees this one's packages, so nothing is downloaded) with the project
-    installed as a plain package: the command works in a course that is not this repository."""
+    """A fresh venv that sees this environment's packages but not the checkout, with the
+    project installed as a plain package (nothing is downloaded): the command works in a course
+    that is not this repository."""
     venv = tmp_path / "venv"
-    subprocess.run([sys.executable, "-m", "venv", "--system-site-packages", str(venv)], check=True)
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
     python = str(venv / "bin" / "python")
+    site = subprocess.run(
+        [python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    # This environment's packages (TensorFlow, nbgrader, pip...), after the venv's own; a plain
+    # path in a .pth file does not run the editable install's hook, so the checkout stays out.
+    Path(site, "project-environment.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
     project = copy_of_the_project(tmp_path / "project")
     subprocess.run(
         [python, "-m", "pip", "install", "--quiet", "--no-deps", "--no-build-isolation", "."],
