@@ -578,3 +578,45 @@ def test_a_forged_message_stops_the_channel_and_says_why(tmp_path, forgery, why)
 def test_the_channel_total_is_bounded(tmp_path):
     reader, problems = read_channel(tmp_path, driver_sequence(), total=100)
     assert not reader.finished and "more than the grader accepts" in problems[0]
+
+
+# -- hidden checks, at the checker's boundary -----------------------------------------------------
+
+SQUARES_TEST = """result = squares(4)
+assert result == [0, 1, 4, 9], "squares(4) should be [0, 1, 4, 9]"
+### BEGIN HIDDEN TESTS
+hidden = squares(6)
+assert hidden == [0, 1, 4, 9, 16, 25], f"squares(6) should be {[i * i for i in range(6)]}"
+from autograder.errors import CheckFailure
+if len(hidden) != 6:
+    raise CheckFailure("Length", "6 squares for n=6", "a list of another length", "use n")
+### END HIDDEN TESTS"""
+
+
+def squares_probes(visible, hidden) -> dict:
+    return {
+        "result": {"kind": "json", "value": visible},
+        "hidden": {"kind": "json", "value": hidden},
+    }
+
+
+def test_a_failing_hidden_assert_never_shows_its_values(tmp_path):
+    plan = split_test_cell("test_squares", 2.0, SQUARES_TEST, {"squares"})
+    hard_coded = checker.run_checks(plan, squares_probes([0, 1, 4, 9], [0, 1, 4, 9]), tmp_path, "")
+    assert hard_coded.outcome == "failed" and "second, hidden" in hard_coded.message
+    assert "16" not in hard_coded.message and "25" not in hard_coded.message
+
+
+def test_a_failing_hidden_check_keeps_its_words_and_drops_its_numbers(tmp_path):
+    plan = split_test_cell(
+        "test_squares", 2.0, SQUARES_TEST.replace("assert hidden", "#"), {"squares"}
+    )
+    result = checker.run_checks(plan, squares_probes([0, 1, 4, 9], [0, 1]), tmp_path, "")
+    assert "[Length]" in result.message and "a list of another length" in result.message
+    assert "6" not in result.message and "use n" in result.message
+
+
+def test_a_failing_visible_check_keeps_its_whole_message(tmp_path):
+    plan = split_test_cell("test_squares", 2.0, SQUARES_TEST, {"squares"})
+    result = checker.run_checks(plan, squares_probes([0, 1], [0, 1]), tmp_path, "")
+    assert result.message == "squares(4) should be [0, 1, 4, 9]"

@@ -64,24 +64,32 @@ def raised_in_hidden_part(plan: TestPlan, tb: TracebackType | None) -> bool:
 
 
 def hidden_failure_message(failure: AssertionError) -> str:
-    """The message for a failed hidden check: the concept, never the hidden values."""
+    """The message for a failed hidden check: its words, never the hidden values.
+
+    The concept stays; of what was expected, what was found and the hint, the lines without
+    a digit stay (``your model has one output``), and the others go (``(None, 4)``, ``48x48``),
+    since a number there is most likely the hidden configuration's.
+    """
     if isinstance(failure, CheckFailure):
         concept = str(failure.concept)
         if concept == "Running your code":
             error = str(failure.actual).split(":")[0].strip()
-            what = f"your code raised {error} there"
+            facts = [f"  found:    your code raised {error} there"]
         else:
-            what = "this check does not hold there"
+            pairs = (("expected: ", failure.expected), ("found:    ", failure.actual))
+            facts = [f"  {label}{text}" for label, text in pairs if not _DIGIT.search(str(text))]
+        hint = str(failure.hint or "")
     else:
         said = str(failure)
-        concept = "Hidden test"
-        what = said if said and not _DIGIT.search(said) else "a check of it does not hold there"
+        concept, hint = "Hidden test", ""
+        facts = [f"  {said}"] if said and not _DIGIT.search(said) else []
+    if not hint or _DIGIT.search(hint):
+        hint = "use the function's arguments (sizes, shapes, names), not the visible test's values"
     return "\n".join(
         [
             f"[{concept}]",
-            "  Your code passes on the visible configuration but fails on a second, hidden one:",
-            f"  {what}.",
-            "  hint:     use the function's arguments (sizes, shapes, names) instead of values "
-            "copied from the visible test",
+            "  Your code passes on the visible configuration but fails on a second, hidden one.",
+            *facts,
+            f"  hint:     {hint}",
         ]
     )

@@ -40,7 +40,9 @@ from autograder.settings import DEFAULT_LIMITS, Limits
 PACKAGE_DIR = Path(__file__).resolve().parents[1]
 NOBODY = 65534
 FIRST_UID, USER_COUNT = 1_500_000, 512  # one user id per running sandbox, above any real user
-USER_LOCKS = Path(tempfile.gettempdir()) / "autograder-sandbox-users"  # a lock file per id
+# A lock file per id, in one fixed place for every grading run on the machine (never $TMPDIR,
+# which differs between runs): two runs must not hand one id to two sandboxes.
+USER_LOCKS = Path("/tmp/autograder-sandbox-users")
 SUBMISSION = Path("/submission")  # the student's files, read-only, inside the sandbox
 SCRATCH = Path("/workspace")  # where the notebook runs and writes, a capped tmpfs
 SYSTEM_DIRS = ("/usr", "/bin", "/sbin", "/lib", "/lib64", "/lib32", "/etc")
