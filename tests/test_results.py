@@ -18,6 +18,8 @@ from autograder.grading.outputs import write_tests_csv
 from autograder.grading.pipeline import _log_grader_errors
 from autograder.grading.plan import TestPlan
 from autograder.grading.results import (
+    Job,
+    JobCell,
     Outcome,
     RunEnd,
     Status,
@@ -126,3 +128,20 @@ def test_the_traceback_goes_to_the_instructors_log(tmp_path):
     text = log.read_text()
     assert text.startswith("== ada / t1: error\n") and "ZeroDivisionError" in text
     assert "bob" not in text
+
+
+def test_a_job_is_written_as_the_json_the_driver_reads():
+    job = Job(
+        [JobCell("code", "code cell 1", source="x = 1"), JobCell("probe", "t", grade_id="t1")],
+        ["keras"],
+    )
+    data = json.loads(job.to_json())
+    assert data["preload"] == ["keras"] and job.cell_names == ["code cell 1", "t"]
+    assert data["cells"][0] == {
+        "kind": "code",
+        "name": "code cell 1",
+        "source": "x = 1",
+        "grade_id": "",
+        "imports": "",
+        "probes": [],
+    }

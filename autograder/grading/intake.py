@@ -13,7 +13,6 @@ why, and never stops the class. Only regular files are ever opened.
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import stat
 import zipfile
@@ -25,6 +24,7 @@ import nbformat
 
 from autograder.grading.escape import printable
 from autograder.grading.plan import TestPlan
+from autograder.grading.results import Job, JobCell
 
 MAX_FILE_BYTES = 20 * 1024**2  # one file of a submission
 MAX_NOTEBOOK_BYTES = 50 * 1024**2
@@ -221,11 +221,11 @@ def _kind(mode: int) -> str:
 
 def build_job(
     intake: Intake, source: nbformat.NotebookNode, plans: list[TestPlan]
-) -> tuple[dict, list[str]]:
+) -> tuple[Job, list[str]]:
     """The cells to run, in the student's order, and what looked like tampering."""
     by_id = {plan.grade_id: plan for plan in plans}
     locked = _locked_sources(source)
-    cells: list[dict] = []
+    cells: list[JobCell] = []
     tamper: list[str] = []
     seen: set[str] = set()
     cells_in = intake.notebook.cells if intake.notebook else []
@@ -237,19 +237,19 @@ def build_job(
             seen.add(grade_id)
             if not _unedited(cell.source, by_id[grade_id].source):
                 tamper.append(f"test cell {grade_id} was edited (the original was run)")
-            cells.append(_probe_cell(by_id[grade_id]) | {"name": name})
+            cells.append(_probe_cell(by_id[grade_id], name))
         elif grade_id in locked:
-            cells.append({"kind": "code", "source": locked[grade_id], "name": name})
+            cells.append(JobCell("code", name, source=locked[grade_id]))
         elif grade_id in by_id:
             tamper.append(f"test cell {grade_id} appears twice (the copy was ignored)")
         else:
-            cells.append({"kind": "code", "source": cell.source, "name": name})
+            cells.append(JobCell("code", name, source=cell.source))
     for plan in plans:
         if plan.grade_id not in seen:
             tamper.append(f"test cell {plan.grade_id} was deleted (the original was run)")
-            cells.append(_probe_cell(plan) | {"name": f"test cell `{plan.grade_id}`"})
+            cells.append(_probe_cell(plan, f"test cell `{plan.grade_id}`"))
     preload = ["keras"] if "keras" in "\n".join(c.source for c in source.cells) else []
-    return {"cells": cells, "preload": preload}, tamper
+    return Job(cells, preload), tamper
 
 
 def _cell_name(number: int, grade_id: str | None) -> str:
@@ -257,13 +257,9 @@ def _cell_name(number: int, grade_id: str | None) -> str:
     return f"code cell {number}" + (f" (`{grade_id}`)" if grade_id else "")
 
 
-def _probe_cell(plan: TestPlan) -> dict:
-    return {
-        "kind": "probe",
-        "grade_id": plan.grade_id,
-        "imports": plan.imports,
-        "probes": [{"target": p.target, "source": p.source} for p in plan.probes],
-    }
+def _probe_cell(plan: TestPlan, name: str) -> JobCell:
+    probes = [{"target": p.target, "source": p.source} for p in plan.probes]
+    return JobCell("probe", name, grade_id=plan.grade_id, imports=plan.imports, probes=probes)
 
 
 def _locked_sources(source: nbformat.NotebookNode) -> dict[str, str]:
@@ -317,5 +313,5 @@ def copy_files(intake: Intake, into: Path) -> None:
         (into / rel).write_bytes(data)
 
 
-def write_job(job: dict, workspace: Path) -> None:
-    (workspace / "job.json").write_text(json.dumps(job))
+def write_job(job: Job, workspace: Path) -> None:
+    (workspace / "job.json").write_text(job.to_json())

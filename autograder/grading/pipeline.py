@@ -174,8 +174,7 @@ def _grade_notebook(
     intake.copy_files(taken, workspace / "files")
     job, tamper = intake.build_job(taken, notebook.source, notebook.plans)
     intake.write_job(job, workspace)
-    names = [cell.get("name", "") for cell in job["cells"]]
-    outcome = sandbox.run(workspace, limits, use_sandbox, names, zygote)
+    outcome = sandbox.run(workspace, limits, use_sandbox, job.cell_names, zygote)
     stopped = "" if outcome.status == "finished" else f"not run: {outcome.reason}"
     tests = _in_notebook(check_pool.check(workspace, notebook, stopped), notebook)
     tamper += checker.log_anomalies(workspace) + _driver_tampering(workspace)

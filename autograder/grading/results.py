@@ -15,7 +15,7 @@ Contract others build on:
   memory; ``RunEnd.status`` maps it to the submission's status.
 - ``TestResult.log`` is for the instructor only (a traceback of the grader's own failure):
   feedback pages and ``tests.csv`` never show it.
-- ``Job`` is everything a worker needs to grade one submission; it pickles.
+- ``Job`` (of ``JobCell`` records) is what the driver runs for one notebook (``job.json``).
 
 The enums are ``str`` subclasses, so ``Status.GRADED == "graded"``, they format, hash and
 serialise as their value, and results saved before the enums existed read back unchanged.
@@ -138,14 +138,28 @@ class SubmissionResult:
         tmp.replace(path)  # atomic: an interrupted run never leaves half a result
 
 
-@dataclass(frozen=True)
+@dataclass
+class JobCell:
+    """One cell the driver runs in the sandbox."""
+
+    kind: str  # "code": run as it is; "probe": a test cell, whose probes run and export values
+    name: str  # how messages name the cell for the student: its place, and its grade_id if any
+    source: str = ""  # a code cell's source
+    grade_id: str = ""  # a probe cell's test
+    imports: str = ""  # a probe cell's imports, which its probes may use
+    probes: list[dict[str, str]] = field(default_factory=list)  # {"target", "source"} each
+
+
+@dataclass
 class Job:
-    """One submission to grade: what a worker (a thread here, a Dask worker elsewhere) needs.
+    """What the driver runs for one notebook, written to the workspace as ``job.json``."""
 
-    ``folder`` is the student's folder (None: nothing was submitted); ``work_dir`` is where
-    the student's scratch workspaces go.
-    """
+    cells: list[JobCell]
+    preload: list[str] = field(default_factory=list)  # modules to import before the student's code
 
-    student_id: str
-    folder: Path | None
-    work_dir: Path
+    @property
+    def cell_names(self) -> list[str]:
+        return [cell.name for cell in self.cells]
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self))
