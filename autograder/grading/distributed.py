@@ -8,7 +8,8 @@ it, resumes from it and draws the progress bar the same way as for a local run.
 Why the checks run on the worker too, not here: rebuilding a student's model and probing it
 costs as much CPU as a small notebook, so checking centrally would make this machine the
 bottleneck of a large class; and the exported values (weights, probe outputs) are bigger than
-the result. A worker process imports Keras once and checks many submissions with it.
+the result. A worker process imports Keras once and checks many submissions with it, and
+its notebooks are forked from one warm server of its own (grading/warm.py) when it can.
 
 A worker that dies mid-run loses nothing: the scheduler hands its submissions to another worker
 (up to ``distributed.scheduler.allowed-failures`` times), and ``retries`` covers errors raised
@@ -21,7 +22,9 @@ data folders at the same paths as here (one container image for all of them).
 
 from __future__ import annotations
 
+import atexit
 import concurrent.futures as cf
+import shutil
 import tempfile
 import threading
 import uuid
@@ -29,7 +32,7 @@ from pathlib import Path, PurePosixPath
 
 from distributed import Client, Future, KilledWorker
 
-from autograder.grading import checker, intake, pipeline, sandbox
+from autograder.grading import checker, intake, pipeline, sandbox, warm
 from autograder.grading.results import Status, SubmissionResult, TestResult
 
 RETRIES = 2  # an error raised on a worker (say, its disk filled up) is tried again elsewhere
@@ -138,16 +141,53 @@ def grade_on_worker(
     use_sandbox: bool | None,
 ) -> SubmissionResult:
     """What a Dask worker runs for one submission: the local path, in a scratch folder."""
-    with tempfile.TemporaryDirectory(prefix="autograder-dask-") as tmp:
-        scratch = Path(tmp)
-        scratch.chmod(0o755)  # the sandbox's unprivileged user must reach the workspace
+    root, zygote = WORKER_ZYGOTES.for_task(task, limits, use_sandbox)
+    scratch = root / uuid.uuid4().hex  # under the zygote's work folder, as the warm path needs
+    try:
         folder = None
         if files is not None:
             folder = scratch / "submission" / student
             unpack_folder(files, folder)
         return pipeline.grade_submission(
-            task, student, folder, scratch / "work", limits, use_sandbox, WORKER_CHECKS
+            task, student, folder, scratch / "work", limits, use_sandbox, WORKER_CHECKS, zygote
         )
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+class WorkerZygotes:
+    """One warm server (grading/warm.py) per worker process, started by its first submission.
+
+    A worker grades many submissions, so it pays TensorFlow's import once, as a local run
+    does. Without a usable warm path (no bubblewrap, not root) the sandbox runs cold.
+    """
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.root: Path | None = None
+        self.zygotes: dict[tuple, warm.Zygote | None] = {}
+
+    def for_task(
+        self, task: pipeline.Assignment, limits: sandbox.Limits, use_sandbox: bool | None
+    ) -> tuple[Path, warm.Zygote | None]:
+        preload = "keras" in task.imports
+        with self.lock:
+            if self.root is None:
+                self.root = Path(tempfile.mkdtemp(prefix="autograder-dask-"))
+                self.root.chmod(0o755)  # the sandbox's unprivileged users must reach it
+                atexit.register(self.close)
+            key = (limits, preload, use_sandbox)
+            if key not in self.zygotes:
+                usable = use_sandbox is not False and warm.Zygote.usable()
+                self.zygotes[key] = warm.Zygote(self.root, limits, preload) if usable else None
+            return self.root, self.zygotes[key]
+
+    def close(self) -> None:
+        for zygote in self.zygotes.values():
+            if zygote is not None:
+                zygote.close()
+        if self.root is not None:
+            shutil.rmtree(self.root, ignore_errors=True)
 
 
 class InProcessChecks:
@@ -180,3 +220,4 @@ def _import_keras_quietly(uses_keras: bool) -> None:
 
 
 WORKER_CHECKS = InProcessChecks()
+WORKER_ZYGOTES = WorkerZygotes()
