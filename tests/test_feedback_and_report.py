@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from autograder.grading.class_report import (
+    failing_concepts,
     failure_groups,
     format_table,
     needs_human,
@@ -232,8 +233,9 @@ def test_report_is_written_with_embedded_and_saved_figures(results, tmp_path):
     path = write_class_report(results, tmp_path, ASSIGNMENT)
     page = path.read_text()
     assert path == tmp_path / "report.html"
-    assert page.count("data:image/png;base64,") == 2
-    for png in ("score_distribution.png", "pass_rate.png"):
+    assert page.count("<figure class='chart'") == 3 and page.count("<svg") == 3
+    assert "data:image" not in page  # the figures are inline SVG, not pictures of pictures
+    for png in ("score_distribution.png", "pass_rate.png", "failing_concepts.png"):
         assert (tmp_path / png).read_bytes().startswith(b"\x89PNG")
     assert "9 submissions, 4 graded" in page
     assert "<script" not in page
@@ -277,7 +279,8 @@ def test_report_has_no_banner_when_everything_was_sandboxed(results, tmp_path):
 
 def test_report_survives_an_empty_class(tmp_path):
     page = write_class_report([], tmp_path, ASSIGNMENT).read_text()
-    assert "0 submissions" in page and page.count("data:image/png;base64,") == 2
+    assert "0 submissions" in page and page.count("<svg") == 3
+    assert "no failed tests" in page and "no scores to show" in page
 
 
 def test_format_table_has_one_row_per_submission(results):
@@ -333,3 +336,20 @@ def test_a_figure_that_is_not_plain_graphviz_is_left_out(tmp_path, forged):
 def test_a_passed_test_shows_no_picture(tmp_path):
     page = write_feedback(_failed_with(GRAPH_SVG, outcome="passed"), tmp_path).read_text()
     assert "<figure" not in page
+
+
+def test_failing_concepts_count_each_student_once_per_concept(results):
+    # ben and cleo name [Residual connections]; hana's message has no concept, so her test's
+    # name stands for it; shared-encoder messages carry none either.
+    assert failing_concepts(results) == [("Residual connections", 3), ("Shared encoder", 3)]
+    ben = results[1]
+    ben.tests.append(Checked("again", 1.0, 0.0, "failed", RESIDUAL_FAILURE))
+    assert failing_concepts(results)[0] == ("Residual connections", 3)
+
+
+def test_the_report_charts_show_tests_and_concepts_as_text(results, tmp_path):
+    page = write_class_report(results, tmp_path, ASSIGNMENT).read_text()
+    concepts = page[page.index("Most common failing concept") :]
+    assert "Residual connections" in concepts.split("</figure>")[0]
+    rates = page[page.index("Pass rate per test") :].split("</figure>")[0]
+    assert "shared-encoder" in rates and "build_model" in rates

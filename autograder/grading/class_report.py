@@ -2,16 +2,17 @@
 
 It answers the questions asked after grading a class: how did the class do, which tests were
 hard, what did the failing students get wrong (the most common messages), and which
-submissions a human must look at before the grades go out. The figures are drawn with
-Matplotlib's Agg canvas directly (no pyplot, so no global backend state and no display
-needed), embedded as base64 data URIs so the page travels as one file, and also saved as
-PNGs beside it for slides or e-mail.
+submissions a human must look at before the grades go out. The figures (score histogram,
+pass rate per test, the concepts students failed most) are drawn with Matplotlib's own
+canvases (no pyplot, so no global backend state and no display needed), embedded as inline
+SVG so the page travels as one file and stays sharp, and also saved as PNGs beside it for
+slides or e-mail.
 """
 
 from __future__ import annotations
 
-import base64
 import io
+import re
 import statistics
 from collections import Counter
 from pathlib import Path
@@ -19,10 +20,12 @@ from pathlib import Path
 from autograder.grading.escape import for_terminal
 from autograder.grading.feedback import (
     PAGE,
+    REMOVED,
     esc,
     explain_status,
     format_points,
     prose_html,
+    readable_grade_id,
     scrub,
 )
 from autograder.grading.results import STATUSES, SubmissionResult
@@ -31,6 +34,8 @@ MESSAGES_PER_TEST = 5
 NOTE_WIDTH = 60
 SCORE_FIGURE = "score_distribution.png"
 PASS_RATE_FIGURE = "pass_rate.png"
+CONCEPTS_FIGURE = "failing_concepts.png"
+CONCEPTS_SHOWN = 8
 
 
 # -- the page -------------------------------------------------------------------------------------
@@ -39,12 +44,14 @@ PASS_RATE_FIGURE = "pass_rate.png"
 def write_class_report(results: list[SubmissionResult], out_dir: Path, assignment: str) -> Path:
     """Write ``out_dir/report.html`` (and its figures as PNGs beside it); return the page."""
     out_dir.mkdir(parents=True, exist_ok=True)
-    figures = {
-        SCORE_FIGURE: score_histogram_png(results),
-        PASS_RATE_FIGURE: pass_rate_png(results),
+    charts = {
+        SCORE_FIGURE: score_histogram(results),
+        PASS_RATE_FIGURE: pass_rate_chart(results),
+        CONCEPTS_FIGURE: failing_concepts_chart(results),
     }
-    for name, png in figures.items():
-        (out_dir / name).write_bytes(png)
+    inline = {name: _svg(fig) for name, fig in charts.items()}
+    for name, fig in charts.items():
+        (out_dir / name).write_bytes(_png(fig))
     body = "\n".join(
         [
             f"<h1>Class report: {esc(assignment)}</h1>",
@@ -55,12 +62,16 @@ def write_class_report(results: list[SubmissionResult], out_dir: Path, assignmen
             "<h2>Submissions that need a human</h2>",
             _needs_human_table(results),
             "<h2>Score distribution</h2>",
-            _figure(figures[SCORE_FIGURE], "Histogram of scores"),
+            _figure(inline[SCORE_FIGURE], "Histogram of scores"),
             f"<p class='caption'>{esc(_histogram_caption(results))}</p>",
             "<h2>Pass rate per test</h2>",
-            _figure(figures[PASS_RATE_FIGURE], "Pass rate per test"),
+            _figure(inline[PASS_RATE_FIGURE], "Pass rate per test"),
             "<p class='caption'>Submitted notebooks only; a test that was not run counts as "
             "not passed.</p>",
+            "<h2>Most common failing concept</h2>",
+            _figure(inline[CONCEPTS_FIGURE], "Students per failing concept"),
+            "<p class='caption'>The concept each failed check names (a student counts once "
+            "per concept); the messages behind them are listed below.</p>",
             "<h2>Most common failure messages</h2>",
             _failure_table(results),
         ]
@@ -189,7 +200,7 @@ def _histogram_caption(results: list[SubmissionResult]) -> str:
 # -- figures --------------------------------------------------------------------------------------
 
 
-def score_histogram_png(results: list[SubmissionResult]) -> bytes:
+def score_histogram(results: list[SubmissionResult]):
     """Scores of graded submissions, with other present submissions stacked in another colour."""
     top = max_score(results) or 1.0
     groups = [
@@ -214,12 +225,12 @@ def score_histogram_png(results: list[SubmissionResult]) -> bytes:
         )
         ax.legend(frameon=False)
     else:
-        ax.text(0.5, 0.5, "no scores to show", ha="center", va="center", transform=ax.transAxes)
+        _say(ax, "no scores to show")
     ax.set_xlim(edges[0], edges[-1])
     ax.set_xlabel(f"score (out of {format_points(top)})")
     ax.set_ylabel("submissions")
     ax.yaxis.get_major_locator().set_params(integer=True)
-    return _png(fig)
+    return fig
 
 
 def _bin_edges(top: float) -> list[float]:
@@ -249,50 +260,106 @@ def pass_rates(results: list[SubmissionResult]) -> dict[str, tuple[int, int]]:
     return {gid: (passed, total) for gid, (passed, total) in rates.items()}
 
 
-def pass_rate_png(results: list[SubmissionResult]) -> bytes:
+def pass_rate_chart(results: list[SubmissionResult]):
     """A horizontal bar per test: the share of submissions that passed it."""
     rates = pass_rates(results)
-    fig, ax = _new_figure(6.4, max(2.0, 0.45 * len(rates) + 1.0))
-    if not rates:
-        ax.text(0.5, 0.5, "no tests recorded", ha="center", va="center", transform=ax.transAxes)
+    shares = {name: (100 * p / total, f"{p}/{total}") for name, (p, total) in rates.items()}
+    fig = _bar_chart(shares, "#2e9d4f", "no tests recorded")
+    fig.axes[0].set_xlim(0, 100)
+    fig.axes[0].set_xlabel("submissions that passed (%)")
+    return fig
+
+
+_CONCEPT = re.compile(r"^\s*(?:CheckFailure\s*)?\[([^\]\n]{1,60})\]")
+
+
+def failing_concepts(results: list[SubmissionResult]) -> list[tuple[str, int]]:
+    """(concept, students who failed a test on it), most common first.
+
+    A check's message starts with its concept in brackets (``[Residual shortcut]``); a failure
+    without one (a plain ``assert``) counts under its test's name. A student counts once per
+    concept, however many tests failed on it, so one mistake does not look like many.
+    """
+    students: dict[str, set[str]] = {}
+    for result in results:
+        for test in result.tests:
+            if test.outcome == "failed":
+                shown = scrub(test.message).replace(REMOVED, "").strip()
+                match = _CONCEPT.match(shown)
+                concept = match.group(1).strip() if match else readable_grade_id(test.grade_id)
+                students.setdefault(concept, set()).add(result.student_id)
+    counted = [(concept, len(ids)) for concept, ids in students.items()]
+    return sorted(counted, key=lambda item: (-item[1], item[0]))[:CONCEPTS_SHOWN]
+
+
+def failing_concepts_chart(results: list[SubmissionResult]):
+    """A horizontal bar per concept: how many students failed a test on it."""
+    counts = {concept: (n, str(n)) for concept, n in failing_concepts(results)}
+    fig = _bar_chart(counts, "#c9302c", "no failed tests")
+    fig.axes[0].set_xlabel("students who failed a test on it")
+    fig.axes[0].xaxis.get_major_locator().set_params(integer=True)
+    return fig
+
+
+def _bar_chart(bars: dict[str, tuple[float, str]], colour: str, empty: str):
+    """Horizontal bars, first at the top, each labelled with its own text at its end."""
+    fig, ax = _new_figure(6.4, max(2.0, 0.45 * len(bars) + 1.0))
+    if not bars:
+        _say(ax, empty)
         ax.set_yticks([])
-        return _png(fig)
-    names = list(rates)[::-1]  # first test at the top
-    shares = [100 * rates[n][0] / rates[n][1] for n in names]
-    bars = ax.barh(names, shares, color="#2e9d4f")
-    for bar, name in zip(bars, names, strict=True):
-        passed, total = rates[name]
+        return fig
+    names = list(bars)[::-1]
+    drawn = ax.barh(names, [bars[n][0] for n in names], color=colour)
+    widest = max(value for value, _ in bars.values()) or 1
+    for bar, name in zip(drawn, names, strict=True):
         ax.text(
-            min(bar.get_width() + 1, 88),
+            bar.get_width() + widest * 0.01,
             bar.get_y() + bar.get_height() / 2,
-            f"{passed}/{total}",
+            bars[name][1],
             va="center",
             fontsize=8,
         )
-    ax.set_xlim(0, 100)
-    ax.set_xlabel("submissions that passed (%)")
-    return _png(fig)
+    ax.set_xlim(0, widest * 1.12)
+    return fig
+
+
+def _say(ax, text: str) -> None:
+    ax.text(0.5, 0.5, text, ha="center", va="center", transform=ax.transAxes)
 
 
 def _new_figure(width: float, height: float):
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
     fig = Figure(figsize=(width, height), dpi=100)
-    FigureCanvasAgg(fig)
     return fig, fig.add_subplot()
 
 
 def _png(fig) -> bytes:
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    FigureCanvasAgg(fig)
     fig.tight_layout()
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", metadata={"Software": None})
     return buffer.getvalue()
 
 
-def _figure(png: bytes, alt: str) -> str:
-    data = base64.b64encode(png).decode("ascii")
-    return f"<img alt='{esc(alt)}' src='data:image/png;base64,{data}'>"
+def _svg(fig) -> str:
+    """The figure as an inline ``<svg>``: text stays text (searchable, sharp at any zoom)."""
+    import matplotlib
+    from matplotlib.backends.backend_svg import FigureCanvasSVG
+
+    FigureCanvasSVG(fig)
+    fig.tight_layout()
+    buffer = io.StringIO()
+    with matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": "report"}):
+        fig.savefig(buffer, format="svg", metadata={"Date": None, "Creator": None})
+    svg = buffer.getvalue()
+    return svg[svg.index("<svg") :]
+
+
+def _figure(svg: str, alt: str) -> str:
+    return f"<figure class='chart' role='img' aria-label='{esc(alt)}'>{svg}</figure>"
 
 
 # -- terminal table -------------------------------------------------------------------------------
@@ -371,5 +438,6 @@ table { border-collapse: collapse; margin: .5rem 0; }
 th, td { border: 1px solid #ddd; padding: .3rem .6rem; text-align: left; vertical-align: top; }
 th { background: #f3f3f5; }
 pre { margin: 0; white-space: pre-wrap; word-break: break-word; font-size: .85rem; }
-img { max-width: 100%; }
+figure.chart { margin: .5rem 0; }
+figure.chart svg { max-width: 100%; height: auto; }
 """
