@@ -1,4 +1,5 @@
-"""Wrong submissions for 08_capstone: the mistakes students make when a model grows."""
+"""Known answers for 08_capstone: the mistakes students make when a model grows, and right
+answers of other designs."""
 
 from tests.submissions import RightSubmission, WrongSubmission
 
@@ -76,22 +77,60 @@ def compile_capstone(model, footwear_weight=0.5):
     return model
 '''
 
-ENCODER_WITHOUT_RELU = '''
+ENCODER_NOT_FLAT = '''
 def build_encoder(image_shape=(28, 28, 1), filters=8):
     pixels = keras.Input(shape=image_shape, name="pixels")
-    x = layers.Conv2D(filters, 3, padding="same")(pixels)
+    x = layers.Conv2D(filters, 3, padding="same", activation="relu")(pixels)
     x = layers.MaxPooling2D(2)(x)
-    x = layers.Conv2D(2 * filters, 3, padding="same")(x)
+    features = layers.Conv2D(2 * filters, 3, padding="same", activation="relu", name="features")(x)
+    return keras.Model(pixels, features)
+'''
+
+ENCODER_OVER_BUDGET = '''
+def build_encoder(image_shape=(28, 28, 1), filters=8):
+    pixels = keras.Input(shape=image_shape, name="pixels")
+    x = layers.Conv2D(8 * filters, 3, padding="same", activation="relu")(pixels)
+    x = layers.Conv2D(16 * filters, 3, padding="same", activation="relu")(x)
+    x = layers.MaxPooling2D(4)(x)
+    return keras.Model(pixels, layers.Flatten(name="features")(x))
+'''
+
+ENCODER_FIXED_WIDTH = '''
+def build_encoder(image_shape=(28, 28, 1), filters=8):
+    pixels = keras.Input(shape=image_shape, name="pixels")
+    x = layers.Conv2D(8, 3, padding="same", activation="relu")(pixels)
+    x = layers.MaxPooling2D(2)(x)
+    x = layers.Conv2D(16, 3, padding="same", activation="relu")(x)
     x = layers.MaxPooling2D(2)(x)
     return keras.Model(pixels, layers.Flatten(name="features")(x))
 '''
 
-ENCODER_STRIDES_INSTEAD_OF_POOLING = '''
-def build_encoder(image_shape=(28, 28, 1), filters=8):
-    pixels = keras.Input(shape=image_shape, name="pixels")
-    x = layers.Conv2D(filters, 3, strides=2, padding="same", activation="relu")(pixels)
-    x = layers.Conv2D(2 * filters, 3, strides=2, padding="same", activation="relu")(x)
-    return keras.Model(pixels, layers.Flatten(name="features")(x))
+CAPSTONE_OVER_BUDGET = _INPUTS + '''
+    encoder = build_encoder(image_shape, filters)
+    merged = layers.Concatenate()([encoder(image), encoder(view), record])
+    merged = layers.Dense(256, activation="relu")(merged)
+''' + _HEADS
+
+HEADS_SHARE_NOTHING = _INPUTS + '''
+    encoder = build_encoder(image_shape, filters)
+    merged = layers.Concatenate()([encoder(image), encoder(view), record])
+    category = layers.Dense(n_classes, activation="softmax", name="category")(merged)
+    footwear = layers.Dense(1, activation="sigmoid", name="footwear")(merged)
+    return keras.Model(
+        {"image": image, "view": view, "meta": meta},
+        {"category": category, "footwear": footwear},
+    )
+'''
+
+ONE_HOT_LOSS_FOR_INDICES = '''
+def compile_capstone(model, footwear_weight=0.5):
+    model.compile(
+        optimizer="adam",
+        loss={"category": "categorical_crossentropy", "footwear": "binary_crossentropy"},
+        loss_weights={"category": 1.0, "footwear": footwear_weight},
+        metrics={"category": ["accuracy"], "footwear": ["accuracy"]},
+    )
+    return model
 '''
 
 META_NOT_ADAPTED = _INPUTS.replace("    normalize.adapt(meta_train)\n", "") + '''
@@ -103,10 +142,7 @@ WRONG_SUBMISSIONS = [
     WrongSubmission(
         name="encoder_copied",
         replace={"build_capstone": ENCODER_COPIED},
-        loses={
-            "test_capstone_wiring": "Shared tower",
-            "test_capstone_params": "Parameter count",
-        },
+        loses={"test_capstone_wiring": "Shared tower"},
         why="build_encoder is called once per photo: two encoders with their own weights",
     ),
     WrongSubmission(
@@ -114,9 +150,9 @@ WRONG_SUBMISSIONS = [
         replace={"build_capstone": META_NEVER_MERGED},
         loses={
             "test_capstone_wiring": "input `meta` is never used",
-            "test_capstone_params": "Parameter count",
+            "test_capstone_params": "Normalization",
         },
-        why="`meta` is declared and normalised but left out of the Concatenate, so nothing "
+        why="`meta` is declared and normalized but left out of the Concatenate, so nothing "
         "connects it to the outputs",
     ),
     WrongSubmission(
@@ -125,7 +161,6 @@ WRONG_SUBMISSIONS = [
         loses={
             "test_capstone_interface": "missing `footwear`",
             "test_capstone_wiring": "Multiple outputs",
-            "test_capstone_params": "Parameter count",
             "test_capstone_forward": "Output names",
         },
         also_zero=("test_compile_capstone",),
@@ -151,17 +186,50 @@ WRONG_SUBMISSIONS = [
         why="the footwear weight is written as 0.5; only the hidden weight reveals it",
     ),
     WrongSubmission(
-        name="encoder_without_relu",
-        replace={"build_encoder": ENCODER_WITHOUT_RELU},
-        loses={"test_build_encoder": "Constant-weight test"},
-        why="the convolutions have no activation: same shapes and parameters, a linear encoder",
+        name="encoder_not_flat",
+        replace={"build_encoder": ENCODER_NOT_FLAT},
+        loses={"test_build_encoder": "Shape of output"},
+        also_zero=(
+            "test_capstone_interface",
+            "test_capstone_wiring",
+            "test_capstone_params",
+            "test_capstone_forward",
+            "test_compile_capstone",
+        ),
+        why="the encoder returns its last feature maps, not one flat vector per image",
     ),
     WrongSubmission(
-        name="encoder_strides_instead_of_pooling",
-        replace={"build_encoder": ENCODER_STRIDES_INSTEAD_OF_POOLING},
-        loses={"test_build_encoder": "Constant-weight test"},
-        why="strided convolutions in place of MaxPooling2D: same shapes and parameters, another "
-        "computation",
+        name="encoder_over_budget",
+        replace={"build_encoder": ENCODER_OVER_BUDGET},
+        loses={"test_build_encoder": "over the parameter budget"},
+        also_zero=("test_capstone_params",),
+        why="64 and 128 filters at full resolution: 75,000 weights to read a 28x28 photo",
+    ),
+    WrongSubmission(
+        name="encoder_fixed_width",
+        replace={"build_encoder": ENCODER_FIXED_WIDTH},
+        loses={"test_build_encoder": "ignores the argument"},
+        why="the widths are written as 8 and 16: the default passes, another `filters` does not",
+    ),
+    WrongSubmission(
+        name="capstone_over_budget",
+        replace={"build_capstone": CAPSTONE_OVER_BUDGET},
+        loses={"test_capstone_params": "over the parameter budget"},
+        why="a 256-unit layer on the 1,584 merged features before the trunk: 400,000 weights",
+    ),
+    WrongSubmission(
+        name="heads_share_nothing",
+        replace={"build_capstone": HEADS_SHARE_NOTHING},
+        loses={"test_capstone_wiring": "shared trunk"},
+        why="both heads sit right on the merge: no layer with weights is shared by the two "
+        "tasks",
+    ),
+    WrongSubmission(
+        name="one_hot_loss_for_indices",
+        replace={"compile_capstone": ONE_HOT_LOSS_FOR_INDICES},
+        loses={"test_compile_capstone": "sparse_categorical_crossentropy"},
+        why="categorical_crossentropy expects one-hot labels; the category labels are class "
+        "indices",
     ),
     WrongSubmission(
         name="meta_not_adapted",
@@ -172,7 +240,7 @@ WRONG_SUBMISSIONS = [
     ),
 ]
 
-# -- right answers in other styles ----------------------------------------------------------------
+# -- right answers in other designs ----------------------------------------------------------------
 
 ENCODER_LOOP_RELU_LAYERS = '''
 def build_encoder(image_shape=(28, 28, 1), filters=8):
@@ -248,6 +316,40 @@ def compile_capstone(model, footwear_weight=0.5):
     return model
 '''
 
+ENCODER_STRIDED_GLOBAL_POOL = '''
+def build_encoder(image_shape=(28, 28, 1), filters=8):
+    pixels = keras.Input(shape=image_shape, name="pixels")
+    x = layers.Conv2D(filters, 3, strides=2, padding="same", activation="relu")(pixels)
+    x = layers.BatchNormalization()(x)
+    x = layers.Conv2D(2 * filters, 3, strides=2, padding="same", activation="relu")(x)
+    x = layers.Conv2D(4 * filters, 3, padding="same", activation="relu")(x)
+    return keras.Model(pixels, layers.GlobalAveragePooling2D(name="features")(x))
+'''
+
+CAPSTONE_DEEPER_TRUNK = '''
+def build_capstone(meta_train, image_shape=(28, 28, 1), n_classes=10, filters=8):
+    image = keras.Input(shape=image_shape, name="image")
+    view = keras.Input(shape=image_shape, name="view")
+    meta = keras.Input(shape=(meta_train.shape[1],), name="meta")
+    encoder = build_encoder(image_shape, filters)
+    scale = layers.Normalization()
+    scale.adapt(meta_train)
+    record = layers.Dense(8, activation="relu")(scale(meta))
+    record = layers.Dense(8, activation="relu")(record)
+    x = layers.Concatenate()([encoder(image), encoder(view), record])
+    x = layers.Dense(48, activation="relu")(x)
+    x = layers.Dropout(0.2)(x)
+    trunk = layers.Dense(32, activation="relu")(x)
+    category = layers.Dense(n_classes, activation="softmax", name="category")(
+        layers.Dense(32, activation="relu")(trunk))
+    footwear = layers.Dense(1, activation="sigmoid", name="footwear")(trunk)
+    return keras.Model(
+        {"image": image, "view": view, "meta": meta},
+        {"category": category, "footwear": footwear},
+        name="capstone",
+    )
+'''
+
 RIGHT_SUBMISSIONS = [
     RightSubmission(
         name="comprehensions_relu_layers_loss_objects",
@@ -269,5 +371,15 @@ RIGHT_SUBMISSIONS = [
         why="inputs declared in another order, the merge operands reversed, heads as a linear "
         "Dense plus an Activation layer carrying the output name, and compile arguments built "
         "with dict(...), an integer weight and the metric alias 'acc'",
+    ),
+    RightSubmission(
+        name="strided_encoder_deeper_trunk",
+        replace={
+            "build_encoder": ENCODER_STRIDED_GLOBAL_POOL,
+            "build_capstone": CAPSTONE_DEEPER_TRUNK,
+        },
+        why="another design: an encoder of strided convolutions, batch normalization and "
+        "global pooling (32 features); a two-layer record branch, a two-layer trunk with "
+        "Dropout, and a category head with a hidden layer of its own",
     ),
 ]
