@@ -154,7 +154,6 @@ def grade(
             f"no submissions in {course.submitted_dir}/<student>/{assignment}/: collect them "
             "there (nbgrader collect), or pass a folder or zip"
         )
-    extra = {"scheduler": scheduler} if scheduler else {}
     results = grade_class(
         assignment,
         found,
@@ -164,8 +163,8 @@ def grade(
         settings.use_sandbox,
         course_root=course,
         progress=settings.progress,
+        scheduler=scheduler,
         warm_start=settings.warm,
-        **extra,
     )
     return _publish(course, assignment, results, out, gradebook)
 

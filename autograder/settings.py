@@ -1,17 +1,17 @@
 """Every knob of a grading run in one place: the sandbox's limits, workers, caps and paths.
 
-The modules that enforce a value read it from here (their module-level names are aliases of
-these defaults, so a test can still narrow one); a run that needs other values builds a
-:class:`Settings` and passes it down.
+``limits``, ``workers``, ``use_sandbox``, ``out_folder``, ``progress`` and ``warm`` travel with
+each run (``api.grade`` passes them down). The caps that the intake and the checker enforce
+(``max_*_bytes``, ``checker_memory_bytes``) are read from ``DEFAULT`` by those modules, under
+their old module-level names, so a test can still narrow one with ``monkeypatch``.
 
 Contract others build on:
 
 - ``Limits``: what one notebook may use inside the sandbox (``sandbox.run`` takes it).
   ``course_data`` lists the folders the sandbox shows read-only beside the workspace; the
   pipeline fills it from the course (``Course.sandbox_data``), never from this package's place.
-- ``Settings(limits, workers, use_sandbox, checker_memory_bytes, max_file_bytes,
-  max_zip_bytes, out_folder, progress, warm)``; ``DEFAULT`` holds the defaults;
-  ``Settings.worker_count`` resolves ``workers=None`` to one per core.
+- ``Settings``: the fields below; ``DEFAULT`` holds the defaults; ``Settings.worker_count``
+  resolves ``workers=None`` to one per core.
 """
 
 from __future__ import annotations
@@ -52,7 +52,8 @@ class Settings:
     use_sandbox: bool | None = None  # None: bubblewrap when it is installed
     checker_memory_bytes: int = 12 * GiB  # address space of each out-of-sandbox checker
     max_file_bytes: int = 20 * MiB  # a student's file larger than this is not copied
-    max_zip_bytes: int = 200 * MiB  # a zip of submissions must unpack to less
+    max_notebook_bytes: int = 50 * MiB  # a larger notebook is not read (malformed)
+    max_zip_bytes: int = 1 * GiB  # a class zip must unpack to less (big files left out)
     out_folder: str = "out"  # results go to COURSE/out/ASSIGNMENT unless told otherwise
     progress: bool = True  # a progress bar while grading a class
     warm: bool = True  # fork notebooks from one warm sandboxed server (grading/warm.py)

@@ -25,8 +25,9 @@ from autograder.errors import CheckFailure
 from autograder.grading import channel, hidden, values
 from autograder.grading.plan import TestPlan
 from autograder.grading.results import Outcome, TestResult
+from autograder.settings import DEFAULT
 
-CHECKER_ADDRESS_SPACE = 12 * 1024**3
+CHECKER_ADDRESS_SPACE = DEFAULT.checker_memory_bytes
 GRADER_ERROR = "the grader could not check this test; an instructor will look at it"
 
 

@@ -25,10 +25,11 @@ import nbformat
 from autograder.grading.escape import printable
 from autograder.grading.plan import TestPlan
 from autograder.grading.results import Job, JobCell
+from autograder.settings import DEFAULT
 
-MAX_FILE_BYTES = 20 * 1024**2  # one file of a submission
-MAX_NOTEBOOK_BYTES = 50 * 1024**2
-MAX_ZIP_BYTES = 1024**3  # the whole class, once each file over MAX_FILE_BYTES is left out
+MAX_FILE_BYTES = DEFAULT.max_file_bytes  # one file of a submission
+MAX_NOTEBOOK_BYTES = DEFAULT.max_notebook_bytes
+MAX_ZIP_BYTES = DEFAULT.max_zip_bytes  # the whole class, once each file over MAX_FILE_BYTES is out
 REFUSED_MARK = ".autograder-too-large"  # in a student's folder: what their zip held too large
 
 
