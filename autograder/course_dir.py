@@ -53,7 +53,7 @@ class Course:
     def at(cls, root: Path) -> Course:
         from nbgrader.coursedir import CourseDirectory
 
-        root = Path(root).resolve()
+        root = Path(root).expanduser().resolve()
         if not root.is_dir():
             raise FileNotFoundError(f"no course folder at {root}")
         # The folder is the root whatever the config says, as ``nbgrader --CourseDirectory.root=.``
