@@ -30,6 +30,7 @@ MAX_CELL_OUTPUT = 20_000
 # Our own references, taken before any student code runs: rebinding builtins.len must not
 # blind the tamper checks that use it.
 _len, _sorted, _type = builtins.len, builtins.sorted, builtins.type
+_dumps = json.dumps  # a patched json.dumps could otherwise drop the tampering it is part of
 
 
 class CappedStream(io.TextIOBase):
@@ -64,10 +65,10 @@ class Events:
         self.stream = os.fdopen(int(fd), "wb", buffering=0) if fd else None
 
     def send(self, **event) -> None:
-        self._write(json.dumps(event).encode() + b"\n")
+        self._write(_dumps(event).encode() + b"\n")
 
     def send_file(self, name: str, data: bytes) -> None:
-        self._write(json.dumps({"event": "file", "name": name, "size": _len(data)}).encode())
+        self._write(_dumps({"event": "file", "name": name, "size": _len(data)}).encode())
         self._write(b"\n" + data)
 
     def _write(self, data: bytes) -> None:
@@ -244,7 +245,9 @@ def _own_functions(*modules) -> dict[str, tuple]:
     for namespace in namespaces:
         owner = namespace["__name__"]
         for name, value in namespace.items():
-            if _type(value).__name__ == "function" and value.__module__ == owner:
+            if _type(value).__name__ != "function":
+                continue
+            if value.__module__ == owner or name == "_dumps":
                 found[f"{owner}.{name}"] = (namespace, name, value, value.__code__)
     return found
 
