@@ -254,3 +254,28 @@ def test_killing_a_worker_mid_run_loses_no_submission(tmp_path):
     assert got == expected, [(r.student_id, r.status, r.notes) for r in results]
     assert not [r.student_id for r in results if any("Dask" in n for n in r.notes)]
     assert workers[0].returncode == -signal.SIGKILL
+
+
+@pytest.mark.slow
+def test_a_submission_that_keeps_killing_its_worker_comes_back_for_a_human():
+    """The real KilledWorker, raised once the scheduler stops retrying, becomes a flagged row."""
+    import concurrent.futures as cf
+
+    import dask
+    from distributed import Client, LocalCluster
+
+    task = dask_grading.pipeline.Assignment.load(ASSIGNMENT, FIXTURE)
+    with dask.config.set({"distributed.scheduler.allowed-failures": 0}):
+        with (
+            LocalCluster(
+                n_workers=1, threads_per_worker=1, processes=True, dashboard_address=None
+            ) as cluster,
+            Client(cluster) as client,
+        ):
+            remote = client.submit(os._exit, 1, pure=False)  # takes its worker down
+            local: cf.Future = cf.Future()
+            remote.add_done_callback(lambda done: dask_grading._settle(local, done, task, "amy"))
+            result = local.result(timeout=120)
+    assert result.student_id == "amy" and result.status == Status.CRASHED
+    assert result.needs_human and "died" in result.notes[0]
+    assert result.tests[0].log.startswith("KilledWorker") and "died" in result.tests[0].log

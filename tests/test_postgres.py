@@ -149,3 +149,26 @@ def test_a_postgres_gradebook_without_a_course_id_is_refused_clearly(tmp_path):
     course = course_on(tmp_path, "postgresql+psycopg://grader@127.0.0.1:1/gradebook", "")
     with pytest.raises(ValueError, match="course_id"):
         open_gradebook(course)
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not sandbox.sandbox_available(), reason="needs bubblewrap")
+def test_the_command_grades_on_a_dask_cluster_into_a_postgres_gradebook(postgres, tmp_path):
+    from distributed import LocalCluster
+
+    from autograder.cli import main
+
+    course = course_on(tmp_path, postgres.url, course_id="fixture_cli")
+    assert main(["release", ASSIGNMENT, "--course", str(course)]) == 0
+    subs = tmp_path / "subs"
+    save(subs / "ann", notebook_with(GOOD))
+    save(subs / "bob", notebook_with({"mean": GOOD["mean"]}))
+    with LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=None
+    ) as cluster:
+        args = ["grade", ASSIGNMENT, str(subs), "--course", str(course), "--out", str(tmp_path)]
+        args += ["--scheduler", cluster.scheduler_address, "--cell-timeout", "60"]
+        assert main(args) == 0
+    scores = cell_scores(course, ASSIGNMENT)
+    assert scores["ann"] == {"test_squares": 2.0, "test_mean": 3.0}
+    assert scores["bob"] == {"test_squares": 0.0, "test_mean": 3.0}

@@ -81,7 +81,7 @@ def _settle(local: cf.Future, remote: Future, task: pipeline.Assignment, student
     try:
         local.set_result(remote.result())
     except KilledWorker as exc:
-        local.set_result(lost_submission(task, student, str(exc)))
+        local.set_result(lost_submission(task, student, f"KilledWorker: {exc}"))
     except BaseException as exc:  # the pipeline turns it into a crashed row for a human
         local.set_exception(exc)
 
