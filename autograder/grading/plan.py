@@ -19,8 +19,6 @@ import ast
 import builtins
 from dataclasses import dataclass, field
 
-SAFE_MODULE_NAMES = frozenset({"np", "numpy", "keras", "layers", "ops", "math"})
-
 
 @dataclass(frozen=True)
 class Probe:

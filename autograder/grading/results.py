@@ -73,7 +73,6 @@ class RunEnd(_Word):
 
 
 STATUSES = tuple(s.value for s in Status)
-NEEDS_HUMAN = frozenset(s.value for s in Status if s.needs_human)
 
 
 @dataclass
