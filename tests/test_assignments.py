@@ -94,18 +94,7 @@ def test_release_is_in_sync_with_solutions(assignment):
     assert release_differences(assignment) == []
 
 
-# Assignments whose release still prints solution lines, while another helper rewrites them.
-# Strict: the day one is fixed, its test passes unexpectedly and fails until it leaves this list.
-STILL_LEAKING = {"03_multiple_outputs"}
-
-
-def _leak_case(assignment: str):
-    if assignment in STILL_LEAKING:
-        return pytest.param(assignment, marks=pytest.mark.xfail(strict=True, reason="rewrite"))
-    return assignment
-
-
-@pytest.mark.parametrize("assignment", [_leak_case(a) for a in ASSIGNMENTS])
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
 def test_release_holds_no_line_of_a_solution(assignment):
     """A student who finds a solution line in the prose or a visible cell only has to copy it.
 
