@@ -112,6 +112,18 @@ def test_a_folder_travels_whole_and_a_path_cannot_escape(tmp_path):
     assert sorted(p.name for p in (tmp_path / "copy").rglob("*")) == ["a.ipynb", "data.csv", "sub"]
 
 
+def test_a_worker_clears_the_work_folders_of_dead_workers(tmp_path):
+    dead = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True
+    ).stdout.strip()
+    (tmp_path / f"{dask_grading.ROOT_PREFIX}{dead}-abc" / "left").mkdir(parents=True)
+    alive = tmp_path / f"{dask_grading.ROOT_PREFIX}{os.getpid()}-xyz"
+    alive.mkdir()
+    root = dask_grading.fresh_work_root(tmp_path)
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([alive.name, root.name])
+    assert root.name.startswith(f"{dask_grading.ROOT_PREFIX}{os.getpid()}-")
+
+
 def test_grading_locally_never_imports_dask(tmp_path):
     save(tmp_path / "subs" / "good", notebook_with(GOOD))
     code = (

@@ -24,12 +24,14 @@ from __future__ import annotations
 
 import atexit
 import concurrent.futures as cf
+import os
 import shutil
 import tempfile
 import threading
 import uuid
 from pathlib import Path, PurePosixPath
 
+import psutil
 from distributed import Client, Future, KilledWorker
 
 from autograder.grading import checker, intake, pipeline, sandbox, warm
@@ -37,6 +39,7 @@ from autograder.grading.results import Status, SubmissionResult, TestResult
 
 RETRIES = 2  # an error raised on a worker (say, its disk filled up) is tried again elsewhere
 CONNECT_SECONDS = 30
+ROOT_PREFIX = "autograder-dask-"
 
 
 class DaskRunner:
@@ -173,8 +176,7 @@ class WorkerZygotes:
         preload = "keras" in task.imports
         with self.lock:
             if self.root is None:
-                self.root = Path(tempfile.mkdtemp(prefix="autograder-dask-"))
-                self.root.chmod(0o755)  # the sandbox's unprivileged users must reach it
+                self.root = fresh_work_root()
                 atexit.register(self.close)
             key = (limits, preload, use_sandbox)
             if key not in self.zygotes:
@@ -217,6 +219,22 @@ def _import_keras_quietly(uses_keras: bool) -> None:
 
         quiet_tensorflow()
         import keras  # noqa: F401
+
+
+def fresh_work_root(parent: Path | None = None) -> Path:
+    """This worker process's work folder, named by its pid; those of dead processes go first.
+
+    A worker that is killed cannot clean up after itself, and its successor on the node may
+    be another process: the next one to start removes what the dead left behind.
+    """
+    parent = parent or Path(tempfile.gettempdir())
+    for old in parent.glob(f"{ROOT_PREFIX}*-*"):
+        pid = old.name[len(ROOT_PREFIX) :].split("-")[0]
+        if pid.isdigit() and not psutil.pid_exists(int(pid)):
+            shutil.rmtree(old, ignore_errors=True)
+    root = Path(tempfile.mkdtemp(prefix=f"{ROOT_PREFIX}{os.getpid()}-", dir=parent))
+    root.chmod(0o755)  # the sandbox's unprivileged users must reach it
+    return root
 
 
 WORKER_CHECKS = InProcessChecks()
