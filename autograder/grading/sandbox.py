@@ -279,6 +279,9 @@ def sandbox_user(sandboxed: bool = True) -> Iterator[int | None]:
         except OSError:
             lock.close()
             continue
+        if _processes_of(uid):  # a run that keeps its locks elsewhere: leave it its id
+            lock.close()
+            continue
         try:
             yield uid
         finally:
@@ -290,13 +293,20 @@ def sandbox_user(sandboxed: bool = True) -> Iterator[int | None]:
 
 def _kill_user(uid: int) -> None:
     """Anything still running as the submission's user goes before the id is handed on."""
+    for process in _processes_of(uid):
+        try:
+            process.kill()
+        except psutil.Error:
+            pass
+
+
+def _processes_of(uid: int) -> list[psutil.Process]:
+    found = []
     for process in psutil.process_iter(["uids"]):
         uids = process.info["uids"]
         if uids is not None and uid in (uids.real, uids.effective):
-            try:
-                process.kill()
-            except psutil.Error:
-                pass
+            found.append(process)
+    return found
 
 
 def _open_parents(paths: list[Path]) -> list[str]:
