@@ -1,10 +1,12 @@
 """Submissions for 02_multiple_inputs: the mistakes of a first two-input model, and right answers
-with a branch helper and dict inputs, standalone activations, or nested Sequential branches."""
+of other designs (a wide appearance branch, a deeper chemistry branch, nested Sequential branches)
+and styles (a branch helper with dict inputs, standalone activations, a loop)."""
 
 from tests.submissions import RightSubmission, WrongSubmission
 
 _INPUTS = '''
-def build_wine_classifier(chemistry_train, appearance_train, units=16, num_classes=3):
+def build_wine_classifier(chemistry_train, appearance_train, num_classes=3):
+    units = 16
     chemistry = keras.Input(shape=(chemistry_train.shape[1],), name="chemistry")
     appearance = keras.Input(shape=(appearance_train.shape[1],), name="appearance")
 '''
@@ -50,7 +52,8 @@ NEVER_ADAPTED = _INPUTS + '''
 '''
 
 UNNAMED_INPUTS = '''
-def build_wine_classifier(chemistry_train, appearance_train, units=16, num_classes=3):
+def build_wine_classifier(chemistry_train, appearance_train, num_classes=3):
+    units = 16
     chemistry = keras.Input(shape=(chemistry_train.shape[1],))
     appearance = keras.Input(shape=(appearance_train.shape[1],))
 ''' + _NORMS + '''
@@ -62,7 +65,8 @@ def build_wine_classifier(chemistry_train, appearance_train, units=16, num_class
 '''
 
 SHAPES_WRITTEN_IN = '''
-def build_wine_classifier(chemistry_train, appearance_train, units=16, num_classes=3):
+def build_wine_classifier(chemistry_train, appearance_train, num_classes=3):
+    units = 16
     chemistry = keras.Input(shape=(9,), name="chemistry")
     appearance = keras.Input(shape=(3,), name="appearance")
 ''' + _NORMS + '''
@@ -73,12 +77,19 @@ def build_wine_classifier(chemistry_train, appearance_train, units=16, num_class
     return keras.Model([chemistry, appearance], cultivar)
 '''
 
-LINEAR_BRANCHES = _INPUTS + _NORMS + '''
-    c = layers.Dense(units)(chemistry_norm(chemistry))
-    a = layers.Dense(units)(appearance_norm(appearance))
+TOO_BIG = _INPUTS.replace("units = 16", "units = 256") + _NORMS + '''
+    c = layers.Dense(units, activation="relu")(chemistry_norm(chemistry))
+    a = layers.Dense(units, activation="relu")(appearance_norm(appearance))
     merged = layers.Concatenate()([c, a])
     cultivar = layers.Dense(num_classes, activation="softmax", name="cultivar")(merged)
     return keras.Model([chemistry, appearance], cultivar)
+'''
+
+ONE_HOT_LOSS_BY_NAME = '''
+def train_wine_classifier(model, chemistry, appearance, labels, epochs):
+    model.compile(optimizer="adam", loss="categorical_crossentropy", metrics=["accuracy"])
+    data = {"chemistry": chemistry, "appearance": appearance}
+    return model.fit(data, labels, epochs=epochs, batch_size=16, verbose=0)
 '''
 
 FED_BY_POSITION = '''
@@ -95,7 +106,6 @@ WRONG_SUBMISSIONS = [
         loses={
             "test_wine_fusion": "input `appearance` is never used",
             "test_wine_normalization": "no Normalization layer after input `appearance`",
-            "test_wine_params": "fewer than expected",
         },
     ),
     WrongSubmission(
@@ -104,7 +114,6 @@ WRONG_SUBMISSIONS = [
         replace={"build_wine_classifier": JOINED_BEFORE_BRANCHES},
         loses={
             "test_wine_normalization": "the inputs were joined before each was normalized",
-            "test_wine_params": "Normalization's mean, variance and count",
         },
     ),
     WrongSubmission(
@@ -114,7 +123,6 @@ WRONG_SUBMISSIONS = [
         loses={
             "test_wine_interface": "cultivar_2",
             "test_wine_fusion": "your branches are never merged",
-            "test_wine_params": "Parameter count",
         },
     ),
     WrongSubmission(
@@ -129,7 +137,7 @@ WRONG_SUBMISSIONS = [
         replace={"build_wine_classifier": UNNAMED_INPUTS},
         loses={
             "test_wine_interface": "an unnamed input (None, 9)",
-            "test_wine_fusion": "name each input when you create it",
+            "test_wine_fusion": "Create one keras.Input",
             "test_wine_normalization": "an input named `chemistry`",
         },
     ),
@@ -138,16 +146,15 @@ WRONG_SUBMISSIONS = [
         why="the example's column counts are written in: the hidden configuration breaks",
         replace={"build_wine_classifier": SHAPES_WRITTEN_IN},
         loses={
-            "test_wine_interface": "`chemistry` (None, 5) and `appearance` (None, 2)",
-            "test_wine_fusion": "the model runs on a batch of inputs",
-            "test_wine_params": "140 trainable",
+            "test_wine_interface": "fails on a second, hidden one",
+            "test_wine_fusion": "fails on a second, hidden one",
         },
     ),
     WrongSubmission(
-        name="linear_branches",
-        why="the branches' Dense layers have no activation: same sizes, same wiring, no relu",
-        replace={"build_wine_classifier": LINEAR_BRANCHES},
-        loses={"test_wine_params": "activation relu expected, found linear"},
+        name="too_big",
+        why="256 units per branch: thousands of weights for 124 wines, over the size limit",
+        replace={"build_wine_classifier": TOO_BIG},
+        loses={"test_wine_size": "at most 1,000 trainable parameters"},
     ),
     WrongSubmission(
         name="fed_by_position",
@@ -155,10 +162,17 @@ WRONG_SUBMISSIONS = [
         replace={"train_wine_classifier": FED_BY_POSITION},
         loses={"test_train_by_name": "incompatible with the layer"},
     ),
+    WrongSubmission(
+        name="one_hot_loss_by_name",
+        why="fed by name, but with the cross-entropy that expects one-hot labels",
+        replace={"train_wine_classifier": ONE_HOT_LOSS_BY_NAME},
+        loses={"test_train_by_name": "must have the same rank"},
+    ),
 ]
 
 BRANCH_HELPER_DICT_INPUTS = """
-def build_wine_classifier(chemistry_train, appearance_train, units=16, num_classes=3):
+def build_wine_classifier(chemistry_train, appearance_train, num_classes=3):
+    units = 16
     def branch(name, train):
         tensor = keras.Input(shape=train.shape[1:], name=name)
         norm = layers.Normalization()
@@ -166,14 +180,17 @@ def build_wine_classifier(chemistry_train, appearance_train, units=16, num_class
         return tensor, layers.Dense(units, activation="relu")(norm(tensor))
 
     chemistry, c = branch("chemistry", chemistry_train)
-    appearance, a = branch("appearance", appearance_train)
-    merged = layers.concatenate([c, a])
+    appearance = keras.Input(shape=appearance_train.shape[1:], name="appearance")
+    appearance_scale = layers.Normalization()
+    appearance_scale.adapt(appearance_train)
+    merged = layers.concatenate([c, appearance_scale(appearance)])  # a wide appearance branch
     cultivar = layers.Dense(num_classes, activation="softmax", name="cultivar")(merged)
     return keras.Model(inputs={"chemistry": chemistry, "appearance": appearance}, outputs=cultivar)
 """
 
 LOOP_WITH_ACTIVATION_LAYERS = """
-def build_wine_classifier(chemistry_train, appearance_train, units=16, num_classes=3):
+def build_wine_classifier(chemistry_train, appearance_train, num_classes=3):
+    units = 16
     training = {"appearance": appearance_train, "chemistry": chemistry_train}
     inputs, features = [], []
     for name, data in training.items():
@@ -181,7 +198,9 @@ def build_wine_classifier(chemistry_train, appearance_train, units=16, num_class
         scaling = layers.Normalization(name=f"{name}_scaling")
         scaling.adapt(data)
         h = layers.Dense(units, name=f"{name}_dense")(scaling(tensor))
-        features.append(layers.Activation("relu")(h))
+        h = layers.Activation("relu")(h)
+        h = layers.Dense(units // 2, name=f"{name}_deeper")(h)
+        features.append(layers.Activation("tanh")(h))
         inputs.append(tensor)
     scores = layers.Dense(num_classes, name="scores")(layers.Concatenate()(features))
     cultivar = layers.Activation("softmax", name="cultivar")(scores)
@@ -189,7 +208,8 @@ def build_wine_classifier(chemistry_train, appearance_train, units=16, num_class
 """
 
 NESTED_SEQUENTIAL_BRANCHES = """
-def build_wine_classifier(chemistry_train, appearance_train, units=16, num_classes=3):
+def build_wine_classifier(chemistry_train, appearance_train, num_classes=3):
+    units = 16
     chemistry = keras.Input(shape=(chemistry_train.shape[1],), name="chemistry")
     appearance = keras.Input(shape=(appearance_train.shape[1],), name="appearance")
     branches = []
@@ -216,15 +236,15 @@ def train_wine_classifier(model, chemistry, appearance, labels, epochs):
 
 RIGHT_SUBMISSIONS = [
     RightSubmission(
-        name="branch_helper_dict_inputs",
-        why="a helper builds each input and its branch; layers.concatenate(); keras.Model gets "
-        "a dict of inputs",
+        name="wide_appearance_dict_inputs",
+        why="another design: the scaled appearance columns join the merge directly (a wide "
+        "branch); a helper builds the chemistry branch; layers.concatenate(); dict inputs",
         replace={"build_wine_classifier": BRANCH_HELPER_DICT_INPUTS},
     ),
     RightSubmission(
         name="loop_with_activation_layers",
-        why="a loop over the groups, appearance first; relu and softmax as Activation layers "
-        "(the last one named `cultivar`)",
+        why="another design: two layers per branch, relu then tanh; a loop over the groups, "
+        "appearance first; activations and softmax as Activation layers (the last `cultivar`)",
         replace={"build_wine_classifier": LOOP_WITH_ACTIVATION_LAYERS},
     ),
     RightSubmission(

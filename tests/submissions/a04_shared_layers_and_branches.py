@@ -1,11 +1,13 @@
 """Submissions for 04_shared_layers_and_branches: copies where sharing was asked for, towers in
-sequence instead of side by side, an autoencoder that rebuilds its encoder; and right answers
-with dict inputs, a nested tower model, a conv helper with ReLU layers, Sequential sub-models."""
+sequence instead of side by side, an autoencoder that rebuilds its encoder; and right answers of
+other designs (a deeper tower met by a difference, three or five towers, a convolutional
+encoder) and styles (dict inputs, a conv helper with ReLU layers, Sequential sub-models)."""
 
 from tests.submissions import RightSubmission, WrongSubmission
 
 MATCHER_WITH_COPIES = """
-def build_matcher(n_features=16, embed_units=8):
+def build_matcher(n_features=16):
+    embed_units = 8
     query = keras.Input(shape=(n_features,), name="query")
     candidate = keras.Input(shape=(n_features,), name="candidate")
     a = layers.Dense(embed_units, activation="relu")(query)
@@ -16,7 +18,8 @@ def build_matcher(n_features=16, embed_units=8):
 """
 
 QUERY_EMBEDDED_TWICE = """
-def build_matcher(n_features=16, embed_units=8):
+def build_matcher(n_features=16):
+    embed_units = 8
     query = keras.Input(shape=(n_features,), name="query")
     candidate = keras.Input(shape=(n_features,), name="candidate")
     embed = layers.Dense(embed_units, activation="relu")
@@ -26,7 +29,8 @@ def build_matcher(n_features=16, embed_units=8):
 """
 
 MATCH_WITHOUT_SIGMOID = """
-def build_matcher(n_features=16, embed_units=8):
+def build_matcher(n_features=16):
+    embed_units = 8
     query = keras.Input(shape=(n_features,), name="query")
     candidate = keras.Input(shape=(n_features,), name="candidate")
     embed = layers.Dense(embed_units, activation="relu")
@@ -35,11 +39,12 @@ def build_matcher(n_features=16, embed_units=8):
     return keras.Model([query, candidate], match)
 """
 
-LINEAR_EMBEDDING = """
-def build_matcher(n_features=16, embed_units=8):
+MATCHER_TOO_BIG = """
+def build_matcher(n_features=16):
+    embed_units = 8
     query = keras.Input(shape=(n_features,), name="query")
     candidate = keras.Input(shape=(n_features,), name="candidate")
-    embed = layers.Dense(embed_units)
+    embed = layers.Dense(64, activation="relu")
     both = layers.Concatenate()([embed(query), embed(candidate)])
     match = layers.Dense(1, activation="sigmoid", name="match")(both)
     return keras.Model([query, candidate], match)
@@ -127,17 +132,17 @@ AUTOENCODER_WITH_COPIED_ENCODER = (
 """
 )
 
-AUTOENCODER_LINEAR_ENCODER = """
+AUTOENCODER_LINEAR_OUTPUT = """
 def build_autoencoder(input_shape=(28, 28), code_size=16):
     image = keras.Input(shape=input_shape, name="image")
     h = layers.Flatten()(image)
-    h = layers.Dense(64)(h)
+    h = layers.Dense(64, activation="relu")(h)
     code = layers.Dense(code_size, name="code")(h)
     encoder = keras.Model(image, code, name="encoder")
 
     ae_image = keras.Input(shape=input_shape, name="image")
     h = layers.Dense(64, activation="relu")(encoder(ae_image))
-    h = layers.Dense(int(np.prod(input_shape)), activation="sigmoid")(h)
+    h = layers.Dense(int(np.prod(input_shape)))(h)
     reconstruction = layers.Reshape(input_shape, name="reconstruction")(h)
     return encoder, keras.Model(ae_image, reconstruction, name="autoencoder")
 """
@@ -153,12 +158,40 @@ AUTOENCODER_FLAT_OUTPUT = (
 """
 )
 
+AUTOENCODER_TOO_BIG = """
+def build_autoencoder(input_shape=(28, 28), code_size=16):
+    image = keras.Input(shape=input_shape, name="image")
+    h = layers.Dense(512, activation="relu")(layers.Flatten()(image))
+    encoder = keras.Model(image, layers.Dense(code_size)(h), name="encoder")
+
+    ae_image = keras.Input(shape=input_shape, name="image")
+    h = layers.Dense(512, activation="relu")(encoder(ae_image))
+    h = layers.Dense(int(np.prod(input_shape)), activation="sigmoid")(h)
+    return encoder, keras.Model(ae_image, layers.Reshape(input_shape)(h))
+"""
+
+TWO_TOWERS = """
+def inception_block(x, filters):
+    t1 = layers.Conv2D(filters, 1, activation="relu")(x)
+    t3 = layers.Conv2D(filters, 3, padding="same", activation="relu")(x)
+    return layers.Concatenate()([t1, t3])
+"""
+
+ONE_BY_ONE_ONLY = """
+def inception_block(x, filters):
+    t1 = layers.Conv2D(filters, 1, activation="relu")(x)
+    t2 = layers.Conv2D(filters, 1, activation="relu")(x)
+    tp = layers.MaxPooling2D(3, strides=1, padding="same")(x)
+    tp = layers.Conv2D(filters, 1, activation="relu")(tp)
+    return layers.Concatenate()([t1, t2, tp])
+"""
+
 WRONG_SUBMISSIONS = [
     WrongSubmission(
         name="matcher_with_copies",
         why="two Dense layers with the same settings, one per input: a copy, not a shared layer",
         replace={"build_matcher": MATCHER_WITH_COPIES},
-        loses={"test_build_matcher": "separate copies with identical settings"},
+        loses={"test_build_matcher": "its own copy of the weights"},
     ),
     WrongSubmission(
         name="query_embedded_twice",
@@ -173,10 +206,22 @@ WRONG_SUBMISSIONS = [
         loses={"test_build_matcher": "a linear output gives logits"},
     ),
     WrongSubmission(
-        name="linear_embedding",
-        why="the shared Dense layer has no activation: shared, right sizes, but no relu",
-        replace={"build_matcher": LINEAR_EMBEDDING},
-        loses={"test_build_matcher": "activation relu expected, found linear"},
+        name="matcher_too_big",
+        why="a 64-unit encoder: over the size limit the few labeled pairs allow",
+        replace={"build_matcher": MATCHER_TOO_BIG},
+        loses={"test_build_matcher": "at most 1,000 parameters"},
+    ),
+    WrongSubmission(
+        name="two_towers",
+        why="only a 1x1 and a 3x3 tower: no pooling tower, fewer than three towers",
+        replace={"inception_block": TWO_TOWERS},
+        loses={"test_inception_block": "at least three towers"},
+    ),
+    WrongSubmission(
+        name="one_by_one_only",
+        why="three towers side by side, but every convolution is 1x1: one scale only",
+        replace={"inception_block": ONE_BY_ONE_ONLY},
+        loses={"test_inception_block": "at least one window of 3x3 or more"},
     ),
     WrongSubmission(
         name="towers_in_sequence",
@@ -200,7 +245,7 @@ WRONG_SUBMISSIONS = [
         name="conv_before_pool",
         why="the pooling tower projects x with its 1x1 conv first and pools afterwards",
         replace={"inception_block": CONV_BEFORE_POOL},
-        loses={"test_inception_block": "MaxPooling2D, applied to Conv2D (None, 16, 16, 4)"},
+        loses={"test_inception_block": "none applied to x"},
     ),
     WrongSubmission(
         name="linear_reductions",
@@ -215,10 +260,16 @@ WRONG_SUBMISSIONS = [
         loses={"test_autoencoder_reuses_encoder": "it uses a copy of the encoder's layers"},
     ),
     WrongSubmission(
-        name="autoencoder_linear_encoder",
-        why="the encoder's hidden Dense(64) has no activation: right shapes and sizes, no relu",
-        replace={"build_autoencoder": AUTOENCODER_LINEAR_ENCODER},
-        loses={"test_autoencoder_shapes": "activation relu expected, found linear"},
+        name="autoencoder_linear_output",
+        why="the last Dense layer has no activation: pixels outside [0, 1] can come out",
+        replace={"build_autoencoder": AUTOENCODER_LINEAR_OUTPUT},
+        loses={"test_autoencoder_shapes": "sigmoid"},
+    ),
+    WrongSubmission(
+        name="autoencoder_too_big",
+        why="512-unit layers on both sides: over the size limit",
+        replace={"build_autoencoder": AUTOENCODER_TOO_BIG},
+        loses={"test_autoencoder_shapes": "at most 250,000 parameters"},
     ),
     WrongSubmission(
         name="autoencoder_flat_output",
@@ -229,7 +280,8 @@ WRONG_SUBMISSIONS = [
 ]
 
 MATCHER_DICT_INPUTS = """
-def build_matcher(n_features=16, embed_units=8):
+def build_matcher(n_features=16):
+    embed_units = 8
     embed = layers.Dense(embed_units, activation="relu")
     judge = layers.Dense(1, activation="sigmoid", name="match")
     inputs = {name: keras.Input(shape=(n_features,), name=name) for name in ("query", "candidate")}
@@ -238,14 +290,18 @@ def build_matcher(n_features=16, embed_units=8):
 """
 
 MATCHER_TOWER_MODEL = """
-def build_matcher(n_features=16, embed_units=8):
+def build_matcher(n_features=16):
     tower = keras.Sequential(
-        [keras.Input(shape=(n_features,)), layers.Dense(embed_units, activation="relu")],
+        [
+            keras.Input(shape=(n_features,)),
+            layers.Dense(12, activation="relu"),
+            layers.Dense(6, activation="tanh"),
+        ],
         name="tower",
     )
     query = keras.Input(shape=(n_features,), name="query")
     candidate = keras.Input(shape=(n_features,), name="candidate")
-    both = layers.Concatenate()([tower(query), tower(candidate)])
+    both = layers.Subtract()([tower(query), tower(candidate)])
     match = layers.Dense(1, activation="sigmoid", name="match")(both)
     return keras.Model([query, candidate], match)
 """
@@ -256,8 +312,8 @@ def inception_block(x, filters):
         t = layers.Conv2D(filters, size, padding="same")(t)
         return layers.ReLU()(t)
 
-    pooled = layers.MaxPooling2D(pool_size=3, strides=1, padding="same")(x)
-    towers = [conv(x, 1), conv(conv(x, 1), 3), conv(conv(x, 1), 5), conv(pooled, 1)]
+    pooled = layers.AveragePooling2D(pool_size=3, strides=1, padding="same")(x)
+    towers = [conv(x, 1), conv(conv(x, 1), 3), conv(pooled, 1)]
     return layers.concatenate(towers, axis=-1)
 """
 
@@ -271,6 +327,8 @@ def inception_block(x, filters):
          layers.Conv2D(filters, 5, padding="same", activation="relu")],
         [layers.MaxPooling2D(3, strides=1, padding="same"),
          layers.Conv2D(filters, 1, activation="relu")],
+        [layers.Conv2D(filters, 3, padding="same", activation="relu"),
+         layers.Conv2D(filters, 3, padding="same", activation="relu")],
     ]
     outputs = []
     for tower in towers:
@@ -308,7 +366,9 @@ def build_autoencoder(input_shape=(28, 28), code_size=16):
 AUTOENCODER_NESTED_DECODER = """
 def build_autoencoder(input_shape=(28, 28), code_size=16):
     image = keras.Input(shape=input_shape, name="image")
-    h = layers.Dense(64, activation="relu")(layers.Flatten()(image))
+    h = layers.Reshape(input_shape + (1,))(image)
+    h = layers.Conv2D(8, 3, strides=2, padding="same", activation="relu")(h)
+    h = layers.Flatten()(h)
     encoder = keras.Model(inputs=image, outputs=layers.Dense(code_size, name="code")(h))
 
     decoder = keras.Sequential(
@@ -328,13 +388,14 @@ RIGHT_SUBMISSIONS = [
     RightSubmission(
         name="matcher_dict_inputs_and_helper_block",
         why="the matcher's layers are made first and keras.Model gets a dict of inputs, joined "
-        "by layers.concatenate(); the block uses a conv helper with ReLU layers",
+        "by layers.concatenate(); another block design: three towers (1x1, 3x3, average "
+        "pooling) from a conv helper with ReLU layers",
         replace={"build_matcher": MATCHER_DICT_INPUTS, "inception_block": BLOCK_WITH_CONV_HELPER},
     ),
     RightSubmission(
         name="tower_model_and_tower_lists",
-        why="the shared layer lives in a Sequential tower called on both inputs; the block's "
-        "towers are lists of layers applied in a loop, concatenated on axis=3",
+        why="another design: a two-layer Sequential tower called on both inputs, the two "
+        "descriptions met by their difference; five towers as lists of layers in a loop",
         replace={"build_matcher": MATCHER_TOWER_MODEL, "inception_block": BLOCK_FROM_TOWER_LISTS},
     ),
     RightSubmission(
@@ -345,8 +406,8 @@ RIGHT_SUBMISSIONS = [
     ),
     RightSubmission(
         name="autoencoder_nested_decoder",
-        why="the decoder is a Sequential model called on the codes, followed by the Reshape; "
-        "keras.Model gets keywords",
+        why="another design: a convolutional encoder; the decoder is a Sequential model called "
+        "on the codes, followed by the Reshape; keras.Model gets keywords",
         replace={"build_autoencoder": AUTOENCODER_NESTED_DECODER},
     ),
 ]
