@@ -19,7 +19,8 @@ from autograder.errors import CheckFailure
 from autograder.grading.plan import TestPlan
 
 BEGIN, END = "### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS"
-_DIGIT = re.compile(r"\d")
+_SIZE = re.compile(r"(?<![A-Za-z_])\d+(?:x\d+)+")  # 32x32, 28x28x1
+_NUMBER = re.compile(r"(?<![A-Za-z_\d])\d+(?:[.,]\d+)*(?:e-?\d+)?")
 
 
 def hidden_check_lines(plan: TestPlan) -> set[int]:
@@ -64,11 +65,11 @@ def raised_in_hidden_part(plan: TestPlan, tb: TracebackType | None) -> bool:
 
 
 def hidden_failure_message(failure: AssertionError) -> str:
-    """The message for a failed hidden check: its words, never the hidden values.
+    """The message for a failed hidden check: its words, with every number masked.
 
-    The concept stays; of what was expected, what was found and the hint, the lines without
-    a digit stay (``your model has one output``), and the others go (``(None, 4)``, ``48x48``),
-    since a number there is most likely the hidden configuration's.
+    The concept stays, and so do what was expected, what was found and the hint, but each
+    number in them becomes ``…`` (``(None, 4)`` reads ``(None, …)``, ``3 levels`` reads
+    ``… levels``): a number there is most likely the hidden configuration's.
     """
     if isinstance(failure, CheckFailure):
         concept = str(failure.concept)
@@ -76,20 +77,20 @@ def hidden_failure_message(failure: AssertionError) -> str:
             error = str(failure.actual).split(":")[0].strip()
             facts = [f"  found:    your code raised {error} there"]
         else:
-            pairs = (("expected: ", failure.expected), ("found:    ", failure.actual))
-            facts = [f"  {label}{text}" for label, text in pairs if not _DIGIT.search(str(text))]
+            facts = [f"  expected: {failure.expected}", f"  found:    {failure.actual}"]
         hint = str(failure.hint or "")
     else:
-        said = str(failure)
         concept, hint = "Hidden test", ""
-        facts = [f"  {said}"] if said and not _DIGIT.search(said) else []
-    if not hint or _DIGIT.search(hint):
-        hint = "use the function's arguments (sizes, shapes, names), not the visible test's values"
-    return "\n".join(
-        [
-            f"[{concept}]",
-            "  Your code passes on the visible configuration but fails on a second, hidden one.",
-            *facts,
-            f"  hint:     {hint}",
-        ]
-    )
+        facts = [f"  {failure}"] if str(failure) else []
+    hint = hint or "use the function's arguments (sizes, shapes, names), not the visible values"
+    lines = [
+        "  Your code passes on the visible configuration but fails on a second, hidden one.",
+        *facts,
+        f"  hint:     {hint}",
+    ]
+    return "\n".join([f"[{concept}]", *(mask_numbers(line) for line in lines)])
+
+
+def mask_numbers(text: str) -> str:
+    """TEXT with its numbers replaced by ``…``; digits inside names (``conv2d``) stay."""
+    return _NUMBER.sub("…", _SIZE.sub("…x…", text))
