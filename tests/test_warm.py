@@ -268,11 +268,18 @@ def test_a_child_cannot_write_outside_its_scratch_or_regain_root(zygote, work_ro
                 tried[path] = exc.errno
         tried["remount"] = libc.mount(b"none", b"/submission", None, 32 | 4096, None)
         tried["setuid"] = libc.setuid(0)
+        for line in open("/proc/self/status"):
+            if line.startswith(("CapEff", "CapPrm", "CapBnd", "CapAmb", "NoNewPrivs")):
+                name, value = line.split()
+                tried[name] = value
         print(json.dumps(tried))
         """,
     )
     assert "written" not in ended.output
-    assert ended.report()["remount"] == -1 and ended.report()["setuid"] == -1
+    tried = ended.report()
+    assert tried["remount"] == -1 and tried["setuid"] == -1
+    assert tried["NoNewPrivs:"] == "1"
+    assert {tried[f"Cap{kind}:"] for kind in ("Eff", "Prm", "Bnd", "Amb")} == {"0" * 16}
 
 
 # -- limits, per child ----------------------------------------------------------------------------

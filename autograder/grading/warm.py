@@ -69,7 +69,7 @@ CLONE_NEWPID, CLONE_NEWNET = 0x20000000, 0x40000000
 MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_REMOUNT = 1, 2, 4, 8, 32
 MS_BIND, MS_REC, MS_PRIVATE = 4096, 16384, 1 << 18
 MNT_DETACH = 2
-PR_SET_NO_NEW_PRIVS = 38
+PR_CAPBSET_DROP, PR_SET_NO_NEW_PRIVS = 24, 38
 EVENTS_FD = 3  # where the student process finds its events channel
 STAGE = "/.stage"  # where a keeper holds its binds while it hides the work folder
 READY_SECONDS = 120.0  # the zygote's import; past this the class goes the cold way
@@ -442,6 +442,7 @@ def _student(job: dict, fds: list[int]) -> None:
         if os.read(go_r, 1) != b"g":
             os._exit(72)  # the grader cannot watch us: do not start
         _take_limits(job["rlimits"])
+        _drop_bounding_set()
         uid = job["uid"]
         os.setgroups([])
         os.setresgid(uid, uid, uid)
@@ -460,6 +461,13 @@ def _student(job: dict, fds: list[int]) -> None:
         sys.stderr.flush()
     finally:
         os._exit(code)  # no teardown, as the cold driver: everything is on disk
+
+
+def _drop_bounding_set() -> None:
+    """As the cold path's ``setpriv --bounding-set=-all``: no capability can come back."""
+    for capability in range(64):
+        if _libc.prctl(PR_CAPBSET_DROP, capability, 0, 0, 0) != 0:
+            return  # past the last capability this kernel knows
 
 
 def _reseed() -> None:
