@@ -291,3 +291,39 @@ def test_a_submission_that_keeps_killing_its_worker_comes_back_for_a_human():
     assert result.student_id == "amy" and result.status == Status.CRASHED
     assert result.needs_human and "died" in result.notes[0]
     assert result.tests[0].log.startswith("KilledWorker") and "died" in result.tests[0].log
+
+
+@pytest.mark.slow
+def test_a_keras_assignment_grades_the_same_on_a_cluster(tmp_path):
+    """The workers' own checks import Keras and rebuild the students' models (assignment 01)."""
+    import nbformat
+    from distributed import LocalCluster
+
+    from autograder.samples import answers, filled
+
+    repo, name = FIXTURE.parents[2], "01_sequential_to_functional"
+    source = nbformat.read(str(repo / "solutions" / name / f"{name}.ipynb"), 4)
+    release = nbformat.read(str(repo / "assignments" / name / f"{name}.ipynb"), 4)
+    for student, nb in (("right", filled(release, answers(source))), ("blank", release)):
+        save(tmp_path / "subs" / student, nb, name=f"{name}.ipynb")
+
+    def graded(out: str, scheduler: str | None = None):
+        return grades(
+            grade_class(
+                name,
+                tmp_path / "subs",
+                tmp_path / out,
+                course_root=repo,
+                progress=False,
+                scheduler=scheduler,
+            )
+        )
+
+    local = graded("local")
+    with LocalCluster(
+        n_workers=1, threads_per_worker=2, processes=True, dashboard_address=None
+    ) as cluster:
+        assert graded("dask", cluster.scheduler_address) == local
+    status, _, _, tests = local["right"]
+    assert status == Status.GRADED and all(outcome == "passed" for _, _, outcome, _ in tests)
+    assert local["blank"][1] == 0.0
