@@ -68,7 +68,7 @@ def graph_dot(graph: ModelGraph, marks: Marks) -> str:
         '  graph [rankdir=TB, fontname="Helvetica", fontsize=11, nodesep=0.3, ranksep=0.3];',
         '  node [shape=box, style="rounded,filled", fontname="Helvetica", fontsize=10,'
         f' color="{PLAIN}", fillcolor="#ffffff"];',
-        f'  edge [color="{PLAIN}", arrowsize=0.6];',
+        f'  edge [color="{PLAIN}", arrowsize=0.6, fontname="Helvetica"];',
     ]
     for cid in graph.order():
         if cid in shown:
