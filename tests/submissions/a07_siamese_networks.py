@@ -120,7 +120,7 @@ WRONG_SUBMISSIONS = [
         name="labels_swapped",
         replace={"contrastive_loss": LABELS_SWAPPED},
         loses={"test_contrastive_loss": "label convention"},
-        why="the loss follows a tutorial where similar pairs are labelled 0",
+        why="the loss follows a tutorial where similar pairs are labeled 0",
     ),
     WrongSubmission(
         name="no_margin_clip",
