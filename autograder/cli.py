@@ -194,8 +194,19 @@ def cmd_report(args, course: Course) -> int:
 
 
 def cmd_check(args, course: Course) -> int:
-    print(render_check(api.check(course, args.notebook, args.assignment)))
+    result = api.check(course, args.notebook, args.assignment)
+    print(f"feedback page, with your graph drawn where a check failed: {_check_page(result, args)}")
+    print(render_check(result))
     return 0
+
+
+def _check_page(result: SubmissionResult, args) -> Path:
+    """The feedback page beside the notebook: a terminal cannot show the graph pictures."""
+    from autograder.grading.feedback import render_feedback
+
+    page = Path(args.notebook).resolve().with_name(f"{Path(args.notebook).stem}_feedback.html")
+    page.write_text(render_feedback(result), encoding="utf-8")
+    return page
 
 
 MARKS = {Outcome.PASSED: "PASS", Outcome.FAILED: "FAIL", Outcome.NOT_RUN: "SKIP"}
