@@ -209,6 +209,8 @@ def test_check_grades_one_notebook_of_several(graded, tmp_path, capsys):
     assert "double(-4)" not in out  # the hidden test's message, never its source
     assert "test_shout" not in out  # the other notebook is not this notebook's business
     assert out.rstrip().endswith("total: 0 / 2")
+    page = (mine.parent / "part_a_feedback.html").read_text()  # the page, beside the notebook
+    assert "test_double" in page and "double(-4)" not in page
 
 
 def test_an_unknown_course_folder_is_a_clear_error(tmp_path, capsys):
