@@ -1,4 +1,4 @@
-"""The ``autograder`` command: release, grade, feedback, report and check, on any nbgrader course.
+"""The autograder command: release, grade, feedback, report and check, on any nbgrader course.
 
 autograder [--course DIR] release [ASSIGNMENT ...] [--check]
 autograder [--course DIR] grade ASSIGNMENT [SUBMISSIONS] [--out DIR] [--workers N]
