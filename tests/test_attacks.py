@@ -620,3 +620,57 @@ def test_a_failing_visible_check_keeps_its_whole_message(tmp_path):
     plan = split_test_cell("test_squares", 2.0, SQUARES_TEST, {"squares"})
     result = checker.run_checks(plan, squares_probes([0, 1], [0, 1]), tmp_path, "")
     assert result.message == "squares(4) should be [0, 1, 4, 9]"
+
+
+# -- Keras, end to end: an export that would call set_epsilon in the checker ----------------------
+
+KERAS_ASSIGNMENT = "01_sequential_to_functional"
+REPO = Path(__file__).resolve().parents[1]
+
+# Keras's own models pass, but every Dense layer named `label` exports an activation that is
+# keras.config.set_epsilon: rebuilt in a checker process, it would change Keras for every
+# student checked after this one. Layer methods are not among the patches the driver watches.
+EPSILON_EXPORT = """
+_plain_config = layers.Dense.get_config
+def _config_that_sets_epsilon(self):
+    config = _plain_config(self)
+    if self.name == "label":
+        config["activation"] = {"module": "keras.config", "class_name": "function",
+                                "config": "set_epsilon", "registered_name": "function"}
+    return config
+layers.Dense.get_config = _config_that_sets_epsilon
+"""
+
+
+@pytest.fixture(scope="module")
+def keras_class(tmp_path_factory):
+    """An attack and an honest student of assignment 01, checked by one checker process."""
+    import nbformat
+
+    from autograder.grading.pipeline import grade_class
+    from autograder.samples import answers, filled
+
+    root = tmp_path_factory.mktemp("keras_attacks")
+    name = f"{KERAS_ASSIGNMENT}.ipynb"
+    source = nbformat.read(str(REPO / "solutions" / KERAS_ASSIGNMENT / name), as_version=4)
+    release = nbformat.read(str(REPO / "assignments" / KERAS_ASSIGNMENT / name), as_version=4)
+    right = answers(source)
+    attack = dict(right)
+    attack["build_sequential_classifier"] = right["build_sequential_classifier"] + EPSILON_EXPORT
+    save(root / "subs" / "a_epsilon_export", filled(release, attack), name=name)
+    save(root / "subs" / "b_honest", filled(release, right), name=name)
+    limits = sandbox.Limits(cell_seconds=120, notebook_seconds=300)
+    results = grade_class(
+        KERAS_ASSIGNMENT, root / "subs", root / "out", workers=1, limits=limits, progress=False
+    )
+    return {r.student_id: r for r in results}
+
+
+@pytest.mark.slow
+def test_an_export_that_sets_epsilon_is_refused_and_the_next_student_keeps_full_marks(
+    keras_class,
+):
+    attack, honest = keras_class["a_epsilon_export"], keras_class["b_honest"]
+    refused = [t for t in attack.tests if "keras.config" in t.message]
+    assert refused and all(t.score == 0 for t in refused), [t.message for t in attack.tests]
+    assert honest.status == "graded" and honest.score == honest.max_score, honest.tests
