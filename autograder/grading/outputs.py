@@ -1,5 +1,8 @@
 """Where grades go: ``grades.csv``, ``tests.csv`` and nbgrader's gradebook (sqlite or PostgreSQL).
 
+Every text cell of the CSV files goes through :func:`for_csv`: a student id or a note that
+starts with ``=`` must reach the spreadsheet as text, never as a formula.
+
 The gradebook gets the scores as nbgrader's own autograde would leave them (one auto score per
 graded cell), so formgrader and ``nbgrader export`` keep working. A submission that crashed,
 timed out or was tampered with is also flagged there as needing a manual grade, so nbgrader's
