@@ -23,10 +23,10 @@ demo: setup
 
 test: setup
 	$(PYTHON) -m ruff check .
-	$(PYTHON) -m pytest
+	$(PYTHON) -m pytest -n 2 --dist loadgroup --durations=25
 
 test-fast: setup
-	$(PYTHON) -m pytest -m "not slow"
+	$(PYTHON) -m pytest -n 2 --dist loadgroup -m "not slow" --durations=10
 
 lint: setup
 	$(PYTHON) -m ruff check .

@@ -185,7 +185,7 @@ def test_grading_problems_name_what_went_wrong():
     assert grading_problems(right, result("crashed", {}, {}), points)[0].startswith("status")
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")  # the tests of one assignment can be run apart (xdist)
 def graded(tmp_path_factory):
     """Grade every submission once per assignment.
 
