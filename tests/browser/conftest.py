@@ -43,7 +43,12 @@ STUDENT_FILES = ("assignments", "course", "data", "nbgrader_config.py")
 GRADED = "05_skip_connections_resnet"
 EVIL_STUDENT = "<img src=x onerror=alert(1)>"
 LAB_SETTINGS = {
-    "@jupyterlab/notebook-extension/tracker.jupyterlab-settings": {"windowingMode": "none"},
+    # every cell in the page; the notebook's own kernel without a "Select Kernel" dialog, which
+    # JupyterLab sometimes raises over a notebook whose kernel is already starting
+    "@jupyterlab/notebook-extension/tracker.jupyterlab-settings": {
+        "windowingMode": "none",
+        "autoStartDefaultKernel": True,
+    },
     "@jupyterlab/apputils-extension/notification.jupyterlab-settings": {
         "fetchNews": "false",
         "checkForUpdates": False,
