@@ -15,18 +15,6 @@ from autograder.checks import (
 from autograder.checks.running import describe_exception
 from autograder.errors import CheckFailure
 
-
-@pytest.fixture(autouse=True)
-def fresh_session():
-    """Like conftest's, without the full garbage collection (0.5 s per test with TF loaded).
-
-    Resetting the session still resets the automatic name counters, which is what matters.
-    """
-    keras.utils.clear_session(free_memory=False)
-    keras.utils.set_random_seed(0)
-    yield
-
-
 # -- forward pass -------------------------------------------------------------------------------
 
 
