@@ -43,12 +43,7 @@ STUDENT_FILES = ("assignments", "course", "data", "nbgrader_config.py")
 GRADED = "05_skip_connections_resnet"
 EVIL_STUDENT = "<img src=x onerror=alert(1)>"
 LAB_SETTINGS = {
-    # every cell in the page; the notebook's own kernel without a "Select Kernel" dialog, which
-    # JupyterLab sometimes raises over a notebook whose kernel is already starting
-    "@jupyterlab/notebook-extension/tracker.jupyterlab-settings": {
-        "windowingMode": "none",
-        "autoStartDefaultKernel": True,
-    },
+    "@jupyterlab/notebook-extension/tracker.jupyterlab-settings": {"windowingMode": "none"},
     "@jupyterlab/apputils-extension/notification.jupyterlab-settings": {
         "fetchNews": "false",
         "checkForUpdates": False,
@@ -61,6 +56,10 @@ def pytest_collection_modifyitems(items):
         if "tests/browser" in str(item.fspath).replace(os.sep, "/"):
             item.add_marker(pytest.mark.browser)
             item.add_marker(pytest.mark.slow)  # `make test-fast` leaves them out
+            # JupyterLab's timing on a loaded 2-core machine (a kernel that says idle before it
+            # takes requests, a dialog raised late) can fail a step a student would just retry;
+            # a test that fails three times running is a real failure.
+            item.add_marker(pytest.mark.flaky(reruns=2, reruns_delay=5))
 
 
 def _playwright():
