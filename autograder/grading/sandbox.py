@@ -227,12 +227,7 @@ def _command(
     # stops at the cap, and nothing it wrote outlives the sandbox.
     for place in (str(scratch), "/tmp", "/dev/shm"):
         args += ["--perms", "1777", "--size", str(limits.disk_bytes), "--tmpfs", place]
-    for system_dir in SYSTEM_DIRS:
-        args += ["--ro-bind-try", system_dir, system_dir]
-    shared = _python_dirs() + [PACKAGE_DIR, *map(Path, limits.course_data)]
-    args += _open_parents([*shared, SUBMISSION])
-    for path in shared:
-        args += ["--ro-bind-try", str(path), str(path)]
+    args += read_only_view(limits, SUBMISSION)
     args += ["--ro-bind", str(workspace / "files"), str(SUBMISSION), "--chdir", str(scratch)]
     command = driver + [str(SUBMISSION), str(scratch)]
     if uid is not None:
@@ -248,6 +243,20 @@ def _command(
         ]
         return args + ["--"] + drop + command
     return args + ["--"] + command
+
+
+def read_only_view(limits: Limits, mount_point: Path) -> list[str]:
+    """bwrap arguments that show the system, the Python environment, this package and the
+    course's data read-only, with the parents of MOUNT_POINT open: the one view that the cold
+    sandbox and the warm server (warm.py) both start from."""
+    args: list[str] = []
+    for system_dir in SYSTEM_DIRS:
+        args += ["--ro-bind-try", system_dir, system_dir]
+    shared = _python_dirs() + [PACKAGE_DIR, *map(Path, limits.course_data)]
+    args += _open_parents([*shared, mount_point])
+    for path in shared:
+        args += ["--ro-bind-try", str(path), str(path)]
+    return args
 
 
 @contextmanager

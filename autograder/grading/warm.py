@@ -289,12 +289,7 @@ def _zygote_command(work_root: Path, limits: Limits, control_fd: int, preload: b
     args = ["bwrap", "--die-with-parent", "--new-session", "--cap-add", "ALL"]
     args += ["--unshare-ipc", "--unshare-pid", "--unshare-net", "--unshare-uts"]
     args += ["--unshare-cgroup-try", "--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp"]
-    for system_dir in sandbox.SYSTEM_DIRS:
-        args += ["--ro-bind-try", system_dir, system_dir]
-    shared = sandbox._python_dirs() + [sandbox.PACKAGE_DIR, *map(Path, limits.course_data)]
-    args += sandbox._open_parents([*shared, work_root])
-    for path in shared:
-        args += ["--ro-bind-try", str(path), str(path)]
+    args += sandbox.read_only_view(limits, work_root)
     args += ["--bind", str(work_root), str(work_root), "--dir", STAGE, "--chdir", "/"]
     return args + ["--"] + serve
 
