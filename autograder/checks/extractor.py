@@ -33,8 +33,8 @@ def check_feature_extractor(extractor: Any, model: Any, layer_name: str) -> Mode
             f"the output of the layer it is given: `{layer_name}`",
             f"the extractor ignores the layer name it is given: it returns "
             f"{', '.join(f'`{name}`' for name in returned)} when asked for `{layer_name}`",
-            "look the layer up by the argument, `model.get_layer(layer_name).output`, instead "
-            "of a name written into the function",
+            "look the layer up by the name the function receives (a model finds its layers by "
+            "name) instead of a name written into the function",
             Marks(
                 calls=tuple(out.call for out in graph.outputs),
                 note="the layer the extractor returns",
@@ -58,6 +58,7 @@ def _require_same_weights(extractor: Any, model: Any) -> None:
         "the classifier's own layers and weights",
         "the extractor's weights are not the classifier's: it has layers of its own, which "
         "start from new random weights",
-        "reuse the classifier's layers with keras.Model(model.inputs, "
-        "model.get_layer(layer_name).output) instead of creating new layers",
+        "build the extractor from the classifier's own input tensors and the output tensor of "
+        "the layer you were given, so it shares the classifier's layers instead of creating "
+        "new ones",
     )
